@@ -1,0 +1,64 @@
+# BackTrack's front door: `make run` to try it, `make test` to check it.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+CHROMIUM ?= /usr/bin/chromium
+PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes
+# Development defaults; a real deployment sets its own environment instead.
+DEV_ENV := DEBUG=true
+
+.PHONY: help run test lint format requirements clean
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.runtime: requirements/base.txt | $(BIN)/python
+	$(PIP_INSTALL) -r requirements/base.txt
+	touch $@
+
+$(VENV)/.dev: requirements/base.txt requirements/dev.txt | $(BIN)/python
+	$(PIP_INSTALL) -r requirements/dev.txt -r requirements/base.txt
+	touch $@ $(VENV)/.runtime
+
+# Browser tests drive Debian's Chromium: Playwright cannot download its own here.
+$(CHROMIUM):
+	@if [ "$$(id -u)" != 0 ]; then \
+		echo "Browser tests need Chromium: run 'sudo apt-get install chromium', then make test again." >&2; \
+		exit 1; \
+	fi
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+
+run: $(VENV)/.runtime  ## Set up, load the routine and demo accounts, and serve on http://127.0.0.1:8000
+	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
+	$(DEV_ENV) $(BIN)/python manage.py demo_data
+	@echo "Serving BackTrack on http://$(HOST):$(PORT)/ (Ctrl+C to stop)"
+	$(DEV_ENV) $(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
+
+test: $(VENV)/.dev $(CHROMIUM)  ## Run the whole suite, browser tests included
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.dev  ## ruff (lint and format) and mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(DEV_ENV) $(BIN)/mypy .
+
+format: $(VENV)/.dev  ## Apply ruff's fixes and formatting
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+requirements: $(VENV)/.dev  ## Re-pin requirements/*.txt from requirements/*.in
+	cd requirements && ../$(BIN)/pip-compile -q --allow-unsafe --strip-extras --generate-hashes base.in -o base.txt
+	cd requirements && ../$(BIN)/pip-compile -q --allow-unsafe --strip-extras --generate-hashes dev.in -o dev.txt
+
+clean:  ## Remove the virtual environment, caches and collected static files
+	rm -rf $(VENV) staticfiles .pytest_cache .mypy_cache .ruff_cache
