@@ -1,0 +1,170 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+
+# Bounds for any prescription. They are wide enough for every sensible dose
+# and narrow enough to catch a typo (100 sets, a 20-minute hold).
+MAX_SETS = 10
+MAX_REPS = 50
+MAX_HOLD_SECONDS = 120
+MAX_REST_SECONDS = 300
+
+# Assumptions behind the time estimate: a few seconds to move through each
+# repetition (in and out of a hold, or one smooth movement), and a little time
+# to get into position for each exercise.
+SECONDS_PER_MOVEMENT = 3
+SECONDS_TO_GET_READY = 10
+
+
+class Dose(models.Model):
+    """How much of an exercise: sets, reps, holds, sides and rest.
+
+    Shared by the library default, a patient's programme, and the copy kept
+    with every logged entry, so the rules and the wording stay in one place.
+    """
+
+    sets = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(MAX_SETS)]
+    )
+    reps = models.PositiveSmallIntegerField(
+        default=10,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_REPS)],
+        help_text="Repetitions in each set (on each side, when the exercise is per side).",
+    )
+    hold_seconds = models.PositiveSmallIntegerField(
+        default=0,
+        validators=[MaxValueValidator(MAX_HOLD_SECONDS)],
+        help_text="How long to hold each repetition; 0 for no hold.",
+    )
+    per_side = models.BooleanField(
+        default=False, help_text="Repetitions are done on each side in turn."
+    )
+    rest_seconds = models.PositiveSmallIntegerField(
+        default=0,
+        validators=[MaxValueValidator(MAX_REST_SECONDS)],
+        help_text="Rest between sets.",
+    )
+
+    class Meta:
+        abstract = True
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(sets__gte=1, sets__lte=MAX_SETS),
+                name="%(app_label)s_%(class)s_sets_in_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(reps__gte=1, reps__lte=MAX_REPS),
+                name="%(app_label)s_%(class)s_reps_in_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(hold_seconds__lte=MAX_HOLD_SECONDS),
+                name="%(app_label)s_%(class)s_hold_in_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(rest_seconds__lte=MAX_REST_SECONDS),
+                name="%(app_label)s_%(class)s_rest_in_range",
+            ),
+        ]
+
+    DOSE_FIELDS = ("sets", "reps", "hold_seconds", "per_side", "rest_seconds")
+
+    def dose_values(self) -> dict[str, int | bool]:
+        return {name: getattr(self, name) for name in self.DOSE_FIELDS}
+
+    @property
+    def dose_summary(self) -> str:
+        """The dose in words, e.g. "3 each side, hold 30 s each time"."""
+        if self.sets > 1:
+            reps = f"{self.reps} each side" if self.per_side else str(self.reps)
+            parts = [f"{self.sets} sets of {reps}"]
+        elif self.per_side:
+            parts = [f"{self.reps} each side"]
+        else:
+            parts = ["once" if self.reps == 1 else f"{self.reps} times"]
+        if self.hold_seconds:
+            repeated = self.reps > 1 or self.per_side or self.sets > 1
+            parts.append(f"hold {self.hold_seconds} s" + (" each time" if repeated else ""))
+        if self.sets > 1 and self.rest_seconds:
+            parts.append(f"{self.rest_seconds} s rest between sets")
+        text = ", ".join(parts)
+        return text[0].upper() + text[1:]
+
+    @property
+    def estimated_seconds(self) -> int:
+        """A fair estimate of how long the dose takes, getting ready included."""
+        sides = 2 if self.per_side else 1
+        per_rep = self.hold_seconds + SECONDS_PER_MOVEMENT
+        work = self.sets * self.reps * sides * per_rep
+        rest = (self.sets - 1) * self.rest_seconds
+        return SECONDS_TO_GET_READY + work + rest
+
+
+def total_minutes(doses: Iterable[Dose]) -> int:
+    """Whole minutes, rounded to the nearest, that a list of doses takes."""
+    return round(sum(dose.estimated_seconds for dose in doses) / 60)
+
+
+class ExerciseQuerySet(models.QuerySet["Exercise"]):
+    def active(self) -> ExerciseQuerySet:
+        return self.filter(is_active=True)
+
+
+class Exercise(Dose):
+    """One exercise in the library, with its default dose."""
+
+    order = models.PositiveSmallIntegerField(
+        help_text="Position in the routine; lower comes first."
+    )
+    name = models.CharField(max_length=80)
+    alt_name = models.CharField("alternative name", max_length=80, blank=True)
+    slug = models.SlugField(max_length=80, unique=True)
+    summary = models.CharField(
+        max_length=200, help_text="One sentence: what this exercise does for you."
+    )
+    start_position = models.TextField()
+    instructions = models.TextField(help_text="One step per line.")
+    feel = models.TextField("what you should feel")
+    avoid = models.TextField("what to avoid")
+    harder = models.CharField(
+        "harder version",
+        max_length=200,
+        blank=True,
+        help_text="An optional way to make it harder once it feels easy.",
+    )
+    is_active = models.BooleanField(
+        "active",
+        default=True,
+        help_text="Retired exercises stay in past logs but are not given to new programmes.",
+    )
+
+    objects = ExerciseQuerySet.as_manager()
+
+    class Meta(Dose.Meta):
+        ordering = ["order", "name"]
+        constraints = [
+            *Dose.Meta.constraints,
+            models.CheckConstraint(
+                condition=~models.Q(instructions=""),
+                name="exercises_exercise_instructions_not_empty",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("exercises:detail", args=[self.slug])
+
+    @property
+    def steps(self) -> list[str]:
+        return [line.strip() for line in self.instructions.splitlines() if line.strip()]
+
+    def clean(self) -> None:
+        super().clean()
+        if not self.instructions.strip():
+            raise ValidationError({"instructions": "Write at least one step."})

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "exercises"
+
+urlpatterns = [
+    path("", views.routine, name="routine"),
+    path("<slug:slug>/", views.detail, name="detail"),
+]
