@@ -1,0 +1,47 @@
+"""Who may see what. Every tracking view goes through these helpers.
+
+Someone who may not see an object gets 404, exactly as if it did not exist.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Concatenate, ParamSpec, TypeVar
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+
+from accounts.http import AuthedRequest
+
+from .models import Session, SessionEntry
+
+P = ParamSpec("P")
+R = TypeVar("R", bound=HttpResponse)
+
+
+def patient_required(
+    view: Callable[Concatenate[AuthedRequest, P], R],
+) -> Callable[Concatenate[AuthedRequest, P], R]:
+    """Sign-in required; then only people with the patient role get in (403 otherwise)."""
+
+    @wraps(view)
+    def wrapper(request: AuthedRequest, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        if not request.user.is_patient:
+            raise PermissionDenied("This page is for patients.")
+        return view(request, *args, **kwargs)
+
+    return login_required(wrapper)
+
+
+def get_session_for(request: HttpRequest, session_id: int) -> Session:
+    return get_object_or_404(Session, pk=session_id, patient_id=request.user.pk)
+
+
+def get_entry_for(request: HttpRequest, session_id: int, entry_id: int) -> SessionEntry:
+    return get_object_or_404(
+        SessionEntry.objects.select_related("session", "exercise"),
+        pk=entry_id,
+        session_id=session_id,
+        session__patient_id=request.user.pk,
+    )

@@ -1,0 +1,109 @@
+from django import forms
+
+from exercises.models import MAX_REPS, MAX_SETS
+
+from .models import NOTES_MAX_LENGTH, PAIN_MAX, PAIN_MIN, SessionEntry
+
+PAIN_HELP = f"{PAIN_MIN} means no pain and {PAIN_MAX} means the worst pain imaginable."
+PAIN_ERROR = f"Choose a number from {PAIN_MIN} (no pain) to {PAIN_MAX} (worst pain imaginable)."
+
+
+class PainField(forms.TypedChoiceField):
+    """The 0-10 pain scale as a row of radio buttons."""
+
+    widget = forms.RadioSelect
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(
+            choices=[(n, str(n)) for n in range(PAIN_MIN, PAIN_MAX + 1)],
+            coerce=int,
+            empty_value=None,
+            help_text=PAIN_HELP,
+            error_messages={"required": PAIN_ERROR, "invalid_choice": PAIN_ERROR},
+            **kwargs,  # type: ignore[arg-type]
+        )
+
+
+class StartSessionForm(forms.Form):
+    pain_before = PainField(label="How much pain do you have right now?")
+
+
+class FinishSessionForm(forms.Form):
+    pain_after = PainField(label="How much pain do you have now?")
+    notes = forms.CharField(
+        label="Notes (optional)",
+        required=False,
+        max_length=NOTES_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="Anything you want to remember or tell your physio.",
+        error_messages={
+            "max_length": (
+                "Please keep notes to %(limit_value)s characters or fewer "
+                "(this has %(show_value)s)."
+            )
+        },
+    )
+
+
+def _count_field(label: str, maximum: int) -> forms.IntegerField:
+    return forms.IntegerField(
+        label=label,
+        required=False,
+        min_value=1,
+        max_value=maximum,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        error_messages={
+            "invalid": "Enter a whole number.",
+            "min_value": "Enter at least %(limit_value)s, or choose Skipped.",
+            "max_value": "That is more than %(limit_value)s. Please check the number.",
+        },
+    )
+
+
+class EntryForm(forms.ModelForm):
+    """What the patient actually did for one exercise."""
+
+    status = forms.ChoiceField(
+        label="How did it go?",
+        choices=SessionEntry.Status.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose Done, Skipped or To do."},
+    )
+    sets_done = _count_field("Sets done", MAX_SETS)
+    reps_done = _count_field("Reps in each set", MAX_REPS)
+    effort = forms.ChoiceField(
+        label="How did it feel?",
+        required=False,
+        choices=[("", "Rather not say"), *SessionEntry.Effort.choices],
+        widget=forms.RadioSelect,
+    )
+
+    class Meta:
+        model = SessionEntry
+        fields = ["status", "sets_done", "reps_done", "effort"]
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        entry = self.instance
+        if entry.per_side:
+            self.fields["reps_done"].label = "Reps on each side, in each set"
+        if not self.is_bound and entry.status == SessionEntry.Status.TO_DO:
+            # Offer the prescribed dose, so recording "done" is one tap.
+            self.initial.update(status=SessionEntry.Status.DONE, sets_done=entry.sets)
+            self.initial.update(reps_done=entry.reps)
+
+    def clean(self) -> dict[str, object]:
+        cleaned = super().clean() or {}
+        if cleaned.get("status") == SessionEntry.Status.DONE:
+            for name in ("sets_done", "reps_done"):
+                if cleaned.get(name) is None and name not in self.errors:
+                    self.add_error(name, "Enter how many you did, or choose Skipped.")
+        else:
+            # Counts only mean something for a done exercise.
+            cleaned["sets_done"] = None
+            cleaned["reps_done"] = None
+            self.errors.pop("sets_done", None)
+            self.errors.pop("reps_done", None)
+            if cleaned.get("status") == SessionEntry.Status.SKIPPED:
+                cleaned["effort"] = cleaned.get("effort") or ""
+        return cleaned

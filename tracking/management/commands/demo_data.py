@@ -1,0 +1,193 @@
+"""Demo accounts with six weeks of believable history, for trying BackTrack out.
+
+Safe to run again: accounts are reset to the demo password, and history is
+only made for a patient who has none yet.
+"""
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Role, User
+from tracking.models import Programme, Session, SessionEntry
+
+DEMO_PASSWORD = "backtrack-demo"
+HISTORY_DAYS = 42
+
+
+@dataclass(frozen=True)
+class DemoPatient:
+    username: str
+    first_name: str
+    last_name: str
+    seed: int
+    chance_of_session: float  # on any given day
+    pain_start: float
+    pain_end: float
+    flare_days_ago: range  # days with a flare-up: pain jumps, some moves skipped
+    gap_days_ago: range  # a stretch with no sessions at all
+
+
+PATIENTS = [
+    DemoPatient("alice", "Alice", "Morgan", 1, 0.8, 6.5, 2.0, range(17, 21), range(0)),
+    DemoPatient("ben", "Ben", "Carter", 2, 0.55, 5.5, 3.5, range(30, 33), range(2, 6)),
+]
+
+
+class Command(BaseCommand):
+    help = "Create demo accounts (admin, physiotherapist, two patients) with six weeks of history."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Run even when DEBUG is off. Never do this on a site with real patients.",
+        )
+
+    def handle(self, *args: Any, force: bool = False, **options: Any) -> None:
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "Refusing to create demo accounts with a known password while DEBUG is off. "
+                "Use --force if this really is a demo site."
+            )
+        with transaction.atomic():
+            self._user("admin", "Ada", "Admin", is_staff=True, is_superuser=True)
+            self._user("physio", "Priya", "Shah", role=Role.PHYSIO)
+            for demo in PATIENTS:
+                patient = self._user(
+                    demo.username, demo.first_name, demo.last_name, role=Role.PATIENT
+                )
+                if not Session.objects.for_patient(patient).exists():
+                    self._history(patient, demo)
+
+        self.stdout.write(
+            self.style.SUCCESS("Demo accounts are ready. ")
+            + f"Every demo password is: {DEMO_PASSWORD}\n"
+            "  patient           alice\n"
+            "  patient           ben\n"
+            "  physiotherapist   physio\n"
+            "  admin             admin   (also signs in to /admin/)\n"
+        )
+
+    def _user(
+        self,
+        username: str,
+        first_name: str,
+        last_name: str,
+        role: Role | None = None,
+        **flags: bool,
+    ) -> User:
+        user, _ = User.objects.update_or_create(
+            username=username,
+            defaults={
+                "first_name": first_name,
+                "last_name": last_name,
+                "email": f"{username}@example.com",
+                "is_active": True,
+                **flags,
+            },
+        )
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+        if role is not None:
+            user.groups.add(Group.objects.get(name=role.value))
+        return user
+
+    def _history(self, patient: User, demo: DemoPatient) -> None:
+        rng = random.Random(demo.seed)
+        items = list(Programme.for_patient(patient).items())
+        tz = patient.tzinfo
+        today = timezone.localdate(timezone.now(), tz)
+        sessions: list[Session] = []
+        moves: list[list[tuple[str, int, str]]] = []
+
+        for days_ago in range(HISTORY_DAYS, 0, -1):
+            if days_ago in demo.gap_days_ago or rng.random() > demo.chance_of_session:
+                continue
+            day = today - dt.timedelta(days=days_ago)
+            progress = 1 - days_ago / HISTORY_DAYS
+            pain = demo.pain_start + (demo.pain_end - demo.pain_start) * progress
+            flare = days_ago in demo.flare_days_ago
+            if flare:
+                pain += 3
+            # Mostly once a day, sometimes twice (morning and evening).
+            times = [dt.time(rng.randint(7, 9), rng.choice([0, 15, 30, 45]))]
+            if rng.random() < 0.2:
+                times.append(dt.time(rng.randint(18, 20), rng.choice([0, 20, 40])))
+            for start_time in times:
+                before = _pain(pain + rng.uniform(-1, 1))
+                if flare and start_time.hour >= 18:
+                    after = _pain(before + 2)  # the flare-up: worse after exercising
+                else:
+                    after = _pain(before - rng.choice([0, 1, 1, 2]))
+                started = dt.datetime.combine(day, start_time, tzinfo=tz)
+                sessions.append(
+                    Session(
+                        patient=patient,
+                        started_at=started,
+                        finished_at=started + dt.timedelta(minutes=rng.randint(12, 18)),
+                        local_date=day,
+                        pain_before=before,
+                        pain_after=after,
+                        notes=_note(rng, flare),
+                    )
+                )
+                moves.append([_move(rng, flare) for _ in items])
+
+        Session.objects.bulk_create(sessions)
+        SessionEntry.objects.bulk_create(
+            SessionEntry(
+                session=session,
+                exercise=item.exercise,
+                order=item.order,
+                **item.dose_values(),
+                status=status,
+                sets_done=item.sets if status == SessionEntry.Status.DONE else None,
+                reps_done=_reps(item.reps, shortfall)
+                if status == SessionEntry.Status.DONE
+                else None,
+                effort=effort if status == SessionEntry.Status.DONE else "",
+            )
+            for session, session_moves in zip(sessions, moves, strict=True)
+            for item, (status, shortfall, effort) in zip(items, session_moves, strict=True)
+        )
+
+
+def _pain(value: float) -> int:
+    return max(0, min(10, round(value)))
+
+
+def _reps(prescribed: int, shortfall: int) -> int:
+    return max(1, prescribed - shortfall)
+
+
+def _move(rng: random.Random, flare: bool) -> tuple[str, int, str]:
+    """What happened to one exercise: status, reps short of the dose, effort."""
+    if rng.random() < (0.3 if flare else 0.05):
+        return SessionEntry.Status.SKIPPED, 0, ""
+    shortfall = rng.choice([1, 2]) if flare and rng.random() < 0.5 else 0
+    effort = rng.choice(
+        ["", "", SessionEntry.Effort.ABOUT_RIGHT, SessionEntry.Effort.TOO_EASY]
+        if not flare
+        else ["", SessionEntry.Effort.TOO_HARD]
+    )
+    return SessionEntry.Status.DONE, shortfall, effort
+
+
+def _note(rng: random.Random, flare: bool) -> str:
+    if flare:
+        return rng.choice(
+            [
+                "Back very stiff today after lifting boxes at the weekend.",
+                "Pain worse this evening, went easy on the floor moves.",
+                "",
+            ]
+        )
+    return rng.choice(["", "", "", "Felt good.", "Hips less stiff than last week."])

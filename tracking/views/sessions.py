@@ -1,0 +1,170 @@
+"""Starting, logging and finishing a session.
+
+Every page works with plain forms (POST, then redirect). With htmx, marking
+an exercise swaps just its row and the progress line, in place.
+"""
+
+from django.contrib import messages
+from django.db.models import Count, Q
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from accounts.http import AuthedRequest
+
+from ..access import get_entry_for, get_session_for, patient_required
+from ..forms import EntryForm, FinishSessionForm, StartSessionForm
+from ..models import Session, SessionEntry
+
+SESSION_TEMPLATE = "tracking/session.html"
+
+
+@require_http_methods(["GET", "POST"])
+@patient_required
+def start_session(request: AuthedRequest) -> HttpResponse:
+    open_session = Session.objects.for_patient(request.user).in_progress().first()
+    if request.method == "GET" and open_session is not None:
+        messages.info(request, "You have a session in progress. Carry on where you left off.")
+        return redirect(open_session)
+
+    form = StartSessionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        session, created = Session.start(request.user, form.cleaned_data["pain_before"])
+        if not created:
+            messages.info(request, "You already have a session in progress, so here it is.")
+        return redirect(session)
+    return render(request, "tracking/start.html", {"form": form})
+
+
+@require_http_methods(["GET"])
+@patient_required
+def session_detail(request: AuthedRequest, session_id: int) -> HttpResponse:
+    session = get_session_for(request, session_id)
+    return render(request, SESSION_TEMPLATE, _session_context(session))
+
+
+def _entry_form(entry: SessionEntry, data: object = None) -> EntryForm:
+    # Ten forms share the page: give each its own element ids.
+    return EntryForm(data, instance=entry, auto_id=f"entry-{entry.pk}-%s")
+
+
+def _session_context(session: Session) -> dict[str, object]:
+    entries = list(session.entries.select_related("exercise"))
+    return {
+        "session": session,
+        "rows": [(entry, _entry_form(entry)) for entry in entries],
+        "done": sum(entry.status == SessionEntry.Status.DONE for entry in entries),
+        "total": len(entries),
+    }
+
+
+def _progress(session: Session) -> dict[str, int]:
+    return session.entries.aggregate(
+        done=Count("pk", filter=Q(status=SessionEntry.Status.DONE)), total=Count("pk")
+    )
+
+
+def _entry_response(
+    request: AuthedRequest, entry: SessionEntry, form: EntryForm | None = None
+) -> HttpResponse:
+    """The entry's row, plus the progress line swapped out of band (htmx)."""
+    context = {
+        "session": entry.session,
+        "entry": entry,
+        "form": form or _entry_form(entry),
+        **_progress(entry.session),
+    }
+    row = render_to_string(f"{SESSION_TEMPLATE}#entry", context, request=request)
+    progress = render_to_string(
+        f"{SESSION_TEMPLATE}#progress", {**context, "oob": True}, request=request
+    )
+    return HttpResponse(row + progress)
+
+
+def _refuse_if_finished(request: AuthedRequest, session: Session) -> HttpResponse | None:
+    if not session.is_finished:
+        return None
+    messages.error(request, "This session is finished, so it can no longer be changed.")
+    if request.htmx:
+        return HttpResponseClientRedirect(session.get_absolute_url())
+    return redirect(session)
+
+
+def _back_to_row(entry: SessionEntry) -> HttpResponse:
+    return redirect(f"{entry.session.get_absolute_url()}#entry-{entry.pk}")
+
+
+@require_POST
+@patient_required
+def entry_done(request: AuthedRequest, session_id: int, entry_id: int) -> HttpResponse:
+    """One tap: done as prescribed. Pressing it twice changes nothing more."""
+    entry = get_entry_for(request, session_id, entry_id)
+    if refusal := _refuse_if_finished(request, entry.session):
+        return refusal
+    entry.mark_done()
+    entry.save(update_fields=["status", "sets_done", "reps_done", "updated_at"])
+    if request.htmx:
+        return _entry_response(request, entry)
+    return _back_to_row(entry)
+
+
+@require_POST
+@patient_required
+def entry_skip(request: AuthedRequest, session_id: int, entry_id: int) -> HttpResponse:
+    entry = get_entry_for(request, session_id, entry_id)
+    if refusal := _refuse_if_finished(request, entry.session):
+        return refusal
+    entry.mark_skipped()
+    entry.save(update_fields=["status", "sets_done", "reps_done", "effort", "updated_at"])
+    if request.htmx:
+        return _entry_response(request, entry)
+    return _back_to_row(entry)
+
+
+@require_http_methods(["GET", "POST"])
+@patient_required
+def entry_edit(request: AuthedRequest, session_id: int, entry_id: int) -> HttpResponse:
+    """Record what was actually done: sets, reps, how it felt, or a skip."""
+    entry = get_entry_for(request, session_id, entry_id)
+    if refusal := _refuse_if_finished(request, entry.session):
+        return refusal
+    form = _entry_form(entry, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        entry = form.save()
+        if request.htmx:
+            return _entry_response(request, entry)
+        return _back_to_row(entry)
+    if form.is_bound:
+        # A failed ModelForm has already copied the bad input onto the entry:
+        # show the saved state beside the form that keeps what was typed.
+        entry.refresh_from_db()
+        if request.htmx:
+            return _entry_response(request, entry, form)
+    return render(request, "tracking/entry.html", {"entry": entry, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@patient_required
+def finish_session(request: AuthedRequest, session_id: int) -> HttpResponse:
+    session = get_session_for(request, session_id)
+    if session.is_finished:
+        messages.info(request, "This session is already finished and saved.")
+        return redirect(session)
+
+    form = FinishSessionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        # Conditional update: a double-clicked Finish saves once, never twice.
+        finished = Session.objects.filter(pk=session.pk, finished_at__isnull=True).update(
+            finished_at=timezone.now(),
+            pain_after=form.cleaned_data["pain_after"],
+            notes=form.cleaned_data["notes"],
+        )
+        if finished:
+            messages.success(request, "Session saved. Well done for showing up for yourself.")
+        else:
+            messages.info(request, "This session is already finished and saved.")
+        return redirect(session)
+    return render(request, "tracking/finish.html", {**_session_context(session), "form": form})
