@@ -4,6 +4,7 @@ Every value comes from the environment (or a `.env` file beside manage.py).
 A missing or malformed value stops start-up with a message naming the variable.
 """
 
+import warnings
 import zoneinfo
 from pathlib import Path
 
@@ -26,6 +27,16 @@ def _env_bool(name: str, default: bool) -> bool:
     if raw in {"0", "false", "no", "off"}:
         return False
     raise ImproperlyConfigured(f"{name} must be true or false, not {raw!r}.")
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = env.str(name, default="").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}.") from exc
 
 
 DEBUG = _env_bool("DEBUG", default=False)
@@ -105,15 +116,21 @@ TEMPLATES = [
 ]
 
 # Database: an SQLite file beside manage.py unless DATABASE_URL says otherwise.
-try:
-    _default_db = env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
-except (ImproperlyConfigured, KeyError, ValueError) as exc:
-    raise ImproperlyConfigured(
-        "DATABASE_URL must look like postgres://user:password@host:5432/name "
-        f"or sqlite:///path/to/file.sqlite3 ({exc})."
-    ) from exc
-if not _default_db.get("ENGINE"):
-    raise ImproperlyConfigured("DATABASE_URL names a database this site does not support.")
+_DATABASE_URL_HELP = (
+    "DATABASE_URL must look like postgres://user:password@host:5432/name "
+    "or sqlite:///path/to/file.sqlite3"
+)
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # django-environ only warns on an unknown scheme
+    try:
+        _default_db = env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
+    except (ImproperlyConfigured, KeyError, ValueError) as exc:
+        raise ImproperlyConfigured(f"{_DATABASE_URL_HELP} ({exc}).") from exc
+if _default_db.get("ENGINE") not in {
+    "django.db.backends.sqlite3",
+    "django.db.backends.postgresql",
+} or not _default_db.get("NAME"):
+    raise ImproperlyConfigured(f"{_DATABASE_URL_HELP}, not {env.str('DATABASE_URL')!r}.")
 
 if _default_db["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers and a writer work at once; IMMEDIATE transactions take
@@ -130,7 +147,7 @@ if _default_db["ENGINE"] == "django.db.backends.sqlite3":
     }
 else:
     # Persistent connections: opening one per request is several times slower.
-    _default_db["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=600)
+    _default_db["CONN_MAX_AGE"] = _env_int("CONN_MAX_AGE", default=600)
     _default_db["CONN_HEALTH_CHECKS"] = True
 
 DATABASES = {"default": _default_db}
@@ -164,6 +181,10 @@ STORAGES = {
         )
     },
 }
+
+# In development (and tests) serve static files straight from the source folders.
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
 
 EMAIL_BACKEND = env.str(
     "EMAIL_BACKEND",
