@@ -109,7 +109,9 @@ class Command(BaseCommand):
         moves: list[list[tuple[str, int, str]]] = []
 
         for days_ago in range(HISTORY_DAYS, 0, -1):
-            if days_ago in demo.gap_days_ago or rng.random() > demo.chance_of_session:
+            flare_starts = days_ago == max(demo.flare_days_ago)
+            skipped_day = rng.random() > demo.chance_of_session
+            if days_ago in demo.gap_days_ago or (skipped_day and not flare_starts):
                 continue
             day = today - dt.timedelta(days=days_ago)
             progress = 1 - days_ago / HISTORY_DAYS
@@ -123,7 +125,7 @@ class Command(BaseCommand):
                 times.append(dt.time(rng.randint(18, 20), rng.choice([0, 20, 40])))
             for start_time in times:
                 before = _pain(pain + rng.uniform(-1, 1))
-                if flare and start_time.hour >= 18:
+                if flare_starts:
                     after = _pain(before + 2)  # the flare-up: worse after exercising
                 else:
                     after = _pain(before - rng.choice([0, 1, 1, 2]))
