@@ -1,0 +1,71 @@
+"""Shared fixtures: one user per access level, and small factories."""
+
+import pytest
+from django.contrib.auth.models import Group
+from django.test import Client
+
+from accounts.models import Role, User
+from tracking.models import Session
+
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def make_user(db):
+    def make(username: str, role: Role | None = None, **fields) -> User:
+        user = User.objects.create_user(username=username, password=PASSWORD, **fields)
+        if role is not None:
+            user.groups.add(Group.objects.get(name=role.value))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def patient(make_user) -> User:
+    return make_user("pat", Role.PATIENT, first_name="Pat", last_name="Lee")
+
+
+@pytest.fixture
+def other_patient(make_user) -> User:
+    return make_user("olly", Role.PATIENT, first_name="Olly", last_name="Ng")
+
+
+@pytest.fixture
+def physio(make_user) -> User:
+    return make_user("phil", Role.PHYSIO, first_name="Phil", last_name="Io")
+
+
+@pytest.fixture
+def staff_admin(make_user) -> User:
+    return make_user("ada", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def patient_client(patient) -> Client:
+    client = Client()
+    client.force_login(patient)
+    return client
+
+
+@pytest.fixture
+def htmx_headers() -> dict[str, str]:
+    return {"HX-Request": "true"}
+
+
+@pytest.fixture
+def session(patient) -> Session:
+    """An in-progress session of `patient` with the full routine."""
+    session, _ = Session.start(patient, pain_before=5)
+    return session
+
+
+@pytest.fixture
+def other_session(other_patient) -> Session:
+    session, _ = Session.start(other_patient, pain_before=3)
+    return session

@@ -1,0 +1,78 @@
+import io
+from statistics import mean
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db.models import F
+
+from accounts.models import User
+from tracking.management.commands.demo_data import DEMO_PASSWORD, HISTORY_DAYS
+from tracking.models import Session
+
+
+@pytest.fixture
+def demo(db, settings):
+    settings.DEBUG = True
+    call_command("demo_data", stdout=io.StringIO())
+
+
+def test_it_creates_an_admin_a_physio_and_two_patients(demo):
+    admin = User.objects.get(username="admin")
+    assert admin.is_superuser
+    assert admin.check_password(DEMO_PASSWORD)
+    assert User.objects.get(username="physio").is_physio
+    assert {u.username for u in User.objects.all() if u.is_patient} == {"alice", "ben"}
+
+
+@pytest.mark.parametrize("username", ["alice", "ben"])
+def test_each_patient_has_six_weeks_of_believable_history(demo, username):
+    sessions = Session.objects.filter(patient__username=username).order_by("started_at")
+    days = sorted(set(sessions.values_list("local_date", flat=True)))
+
+    assert (days[-1] - days[0]).days >= HISTORY_DAYS - 7
+    assert len(days) < HISTORY_DAYS  # some days missed
+    assert all(s.is_finished for s in sessions)
+    assert all(s.entries.count() == 10 for s in sessions[:3])
+    first_week = [s.pain_before for s in sessions if (s.local_date - days[0]).days < 7]
+    last_week = [s.pain_before for s in sessions if (days[-1] - s.local_date).days < 7]
+    assert mean(last_week) < mean(first_week)  # pain mostly improves
+
+
+def test_there_is_one_flare_up_where_pain_rose_after_exercise(demo):
+    flares = Session.objects.filter(pain_after__gte=F("pain_before") + 2)
+
+    assert flares.exists()
+
+
+def test_running_it_twice_changes_nothing(demo):
+    before = Session.objects.count()
+
+    call_command("demo_data", stdout=io.StringIO())
+
+    assert Session.objects.count() == before
+    assert User.objects.count() == 4
+
+
+def test_it_prints_the_logins(db, settings, capsys):
+    settings.DEBUG = True
+    call_command("demo_data")
+
+    out = capsys.readouterr().out
+    for username in ("alice", "ben", "physio", "admin", DEMO_PASSWORD):
+        assert username in out
+
+
+def test_it_refuses_when_debug_is_off(db, settings):
+    settings.DEBUG = False
+
+    with pytest.raises(CommandError, match="DEBUG is off"):
+        call_command("demo_data")
+    assert not User.objects.exists()
+
+
+def test_force_overrides_the_refusal(db, settings):
+    settings.DEBUG = False
+
+    call_command("demo_data", "--force", stdout=io.StringIO())
+
+    assert User.objects.filter(username="alice").exists()
