@@ -45,9 +45,9 @@ if DEBUG:
     SECRET_KEY = env.str("SECRET_KEY", default="django-insecure-development-only-key")
 else:
     SECRET_KEY = env.str("SECRET_KEY", default="")
-    if len(SECRET_KEY) < 32:
+    if len(SECRET_KEY) < 50:
         raise ImproperlyConfigured(
-            "SECRET_KEY must be set to a random string of at least 32 characters "
+            "SECRET_KEY must be set to a random string of at least 50 characters "
             "when DEBUG is off (set DEBUG=true for local development)."
         )
 

@@ -9,7 +9,7 @@ import pytest
 from django.urls import reverse
 
 ROOT = Path(__file__).resolve().parents[2]
-GOOD_SECRET = "a-long-random-production-secret-key-0123456789"
+GOOD_SECRET = "a-long-random-production-secret-key-0123456789-abcdefghij"
 
 
 def load_settings(tmp_path: Path, code: str = "", **env: str) -> subprocess.CompletedProcess:

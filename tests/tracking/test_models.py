@@ -87,7 +87,7 @@ def test_starting_while_a_session_is_open_resumes_it(session, patient):
 def test_several_finished_sessions_a_day_are_allowed(session, patient):
     Session.objects.filter(pk=session.pk).update(finished_at=timezone.now(), pain_after=3)
 
-    second, created = Session.start(patient, pain_before=3)
+    _, created = Session.start(patient, pain_before=3)
 
     assert created
     assert Session.objects.for_patient(patient).on(session.local_date).count() == 2
