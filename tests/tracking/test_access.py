@@ -137,4 +137,4 @@ def test_home_sends_each_role_to_its_start_page(request, who, destination):
     response = client.get(reverse("home"))
 
     assert response.status_code == 302
-    assert response.url == reverse(destination)
+    assert response["Location"] == reverse(destination)

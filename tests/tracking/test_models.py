@@ -32,7 +32,7 @@ def test_a_new_programme_holds_the_active_library_in_order(patient):
     )
     assert "dead-bug" not in [item.exercise.slug for item in items]
     assert [item.order for item in items] == list(range(1, len(items) + 1))
-    first = Exercise.objects.active().first()
+    first = Exercise.objects.active()[0]
     assert items[0].dose_values() == first.dose_values()
 
 
