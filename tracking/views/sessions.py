@@ -4,6 +4,8 @@ Every page works with plain forms (POST, then redirect). With htmx, marking
 an exercise swaps just its row and the progress line, in place.
 """
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.db.models import Count, Q
 from django.http import HttpResponse
@@ -101,24 +103,26 @@ def _back_to_row(entry: SessionEntry) -> HttpResponse:
 @patient_required
 def entry_done(request: AuthedRequest, session_id: int, entry_id: int) -> HttpResponse:
     """One tap: done as prescribed. Pressing it twice changes nothing more."""
-    entry = get_entry_for(request, session_id, entry_id)
-    if refusal := _refuse_if_finished(request, entry.session):
-        return refusal
-    entry.mark_done()
-    entry.save(update_fields=["status", "sets_done", "reps_done", "updated_at"])
-    if request.htmx:
-        return _entry_response(request, entry)
-    return _back_to_row(entry)
+    return _change_entry(request, session_id, entry_id, SessionEntry.mark_done)
 
 
 @require_POST
 @patient_required
 def entry_skip(request: AuthedRequest, session_id: int, entry_id: int) -> HttpResponse:
+    return _change_entry(request, session_id, entry_id, SessionEntry.mark_skipped)
+
+
+def _change_entry(
+    request: AuthedRequest,
+    session_id: int,
+    entry_id: int,
+    change: Callable[[SessionEntry], None],
+) -> HttpResponse:
     entry = get_entry_for(request, session_id, entry_id)
     if refusal := _refuse_if_finished(request, entry.session):
         return refusal
-    entry.mark_skipped()
-    entry.save(update_fields=["status", "sets_done", "reps_done", "effort", "updated_at"])
+    change(entry)
+    entry.save()
     if request.htmx:
         return _entry_response(request, entry)
     return _back_to_row(entry)
