@@ -1,6 +1,9 @@
 """Shared fixtures: one user per access level, and small factories."""
 
+import importlib
+
 import pytest
+from django.apps import apps
 from django.contrib.auth.models import Group
 from django.test import Client
 
@@ -10,9 +13,30 @@ from tracking.models import Session
 PASSWORD = "correct-horse-battery"
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run browser tests last: they are transactional, and Django empties every
+    table after them, the migrated routine included. pytest-django sorts them
+    last too, but pytest's own fixture grouping can interleave them again."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def migrated_data(transactional_db):
+    """What the data migrations load (roles, the routine), for transactional tests.
+
+    Django empties every table after a transactional test, so such tests load it
+    again with the migrations' own functions.
+    """
+    roles = importlib.import_module("accounts.migrations.0002_roles")
+    routine = importlib.import_module("exercises.migrations.0002_load_routine")
+    roles.create_role_groups(apps, None)
+    routine.load_routine(apps, None)
 
 
 @pytest.fixture
