@@ -28,9 +28,21 @@ class StartSessionForm(forms.Form):
     pain_before = PainField(label="How much pain do you have right now?")
 
 
+class NotesField(forms.CharField):
+    """Free text whose line breaks count once, as the browser counted them.
+
+    Browsers send a line break as CR LF but count it as one character
+    against maxlength; without this, a note the browser allowed is refused.
+    """
+
+    def to_python(self, value: object) -> str | None:
+        text = super().to_python(value)
+        return text.replace("\r\n", "\n").replace("\r", "\n") if text else text
+
+
 class FinishSessionForm(forms.Form):
     pain_after = PainField(label="How much pain do you have now?")
-    notes = forms.CharField(
+    notes = NotesField(
         label="Notes (optional)",
         required=False,
         max_length=NOTES_MAX_LENGTH,
@@ -99,11 +111,9 @@ class EntryForm(forms.ModelForm):
                 if cleaned.get(name) is None and name not in self.errors:
                     self.add_error(name, "Enter how many you did, or choose Skipped.")
         else:
-            # Counts only mean something for a done exercise.
-            cleaned["sets_done"] = None
-            cleaned["reps_done"] = None
+            # Counts and "how it felt" only mean something for a done exercise:
+            # whatever was left in those fields is set aside, not refused.
+            cleaned.update(sets_done=None, reps_done=None, effort="")
             self.errors.pop("sets_done", None)
             self.errors.pop("reps_done", None)
-            if cleaned.get("status") == SessionEntry.Status.SKIPPED:
-                cleaned["effort"] = cleaned.get("effort") or ""
         return cleaned

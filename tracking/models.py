@@ -89,6 +89,11 @@ class ProgrammeExercise(Dose):
         return f"{self.exercise} ({self.dose_summary})"
 
 
+def is_done(path: str = "") -> Q:
+    """Entries that count as done, seen from a session (path "entries__") or directly."""
+    return Q(**{f"{path}status": EntryStatus.DONE})
+
+
 class SessionQuerySet(models.QuerySet["Session"]):
     def for_patient(self, patient: User) -> SessionQuerySet:
         return self.filter(patient=patient)
@@ -105,7 +110,7 @@ class SessionQuerySet(models.QuerySet["Session"]):
     def with_counts(self) -> SessionQuerySet:
         # Aggregating drops Meta.ordering, so newest first is said again here.
         return self.annotate(
-            entries_done=Count("entries", filter=Q(entries__status=SessionEntry.Status.DONE)),
+            entries_done=Count("entries", filter=is_done("entries__")),
             entries_total=Count("entries"),
         ).order_by("-started_at", "-pk")
 
@@ -223,6 +228,23 @@ class Session(models.Model):
         return session, True
 
 
+class EntryStatus(models.TextChoices):
+    TO_DO = "todo", "To do"
+    DONE = "done", "Done"
+    SKIPPED = "skipped", "Skipped"
+
+
+class Effort(models.TextChoices):
+    TOO_EASY = "too_easy", "Too easy"
+    ABOUT_RIGHT = "about_right", "About right"
+    TOO_HARD = "too_hard", "Too hard"
+
+
+class SessionEntryQuerySet(models.QuerySet["SessionEntry"]):
+    def progress(self) -> dict[str, int]:
+        return self.aggregate(done=Count("pk", filter=is_done()), total=Count("pk"))
+
+
 class SessionEntry(Dose):
     """One exercise within a session.
 
@@ -230,31 +252,26 @@ class SessionEntry(Dose):
     from their programme, so later changes never rewrite what was logged.
     """
 
-    class Status(models.TextChoices):
-        TO_DO = "todo", "To do"
-        DONE = "done", "Done"
-        SKIPPED = "skipped", "Skipped"
-
-    class Effort(models.TextChoices):
-        TOO_EASY = "too_easy", "Too easy"
-        ABOUT_RIGHT = "about_right", "About right"
-        TOO_HARD = "too_hard", "Too hard"
+    Status = EntryStatus
+    Effort = Effort
 
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="entries")
     exercise = models.ForeignKey(Exercise, on_delete=models.PROTECT, related_name="+")
     order = models.PositiveSmallIntegerField()
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.TO_DO)
+    status = models.CharField(max_length=10, choices=EntryStatus.choices, default=EntryStatus.TO_DO)
     sets_done = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=[MaxValueValidator(MAX_SETS)]
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(MAX_SETS)]
     )
     reps_done = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
-        validators=[MaxValueValidator(MAX_REPS)],
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_REPS)],
         help_text="Repetitions in each set (on each side, when the exercise is per side).",
     )
     effort = models.CharField(max_length=12, choices=Effort.choices, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SessionEntryQuerySet.as_manager()
 
     class Meta(Dose.Meta):
         ordering = ["order"]
@@ -265,24 +282,32 @@ class SessionEntry(Dose):
                 fields=["session", "exercise"], name="tracking_sessionentry_exercise_once"
             ),
             models.CheckConstraint(
-                condition=Q(status__in=["todo", "done", "skipped"]),
+                condition=Q(status__in=EntryStatus.values),
                 name="tracking_sessionentry_status_valid",
             ),
             models.CheckConstraint(
-                condition=Q(effort__in=["", "too_easy", "about_right", "too_hard"]),
+                condition=Q(effort__in=["", *Effort.values]),
                 name="tracking_sessionentry_effort_valid",
             ),
             models.CheckConstraint(
-                condition=Q(sets_done__isnull=True) | Q(sets_done__lte=MAX_SETS),
+                condition=Q(sets_done__isnull=True) | Q(sets_done__gte=1, sets_done__lte=MAX_SETS),
                 name="tracking_sessionentry_sets_done_in_range",
             ),
             models.CheckConstraint(
-                condition=Q(reps_done__isnull=True) | Q(reps_done__lte=MAX_REPS),
+                condition=Q(reps_done__isnull=True) | Q(reps_done__gte=1, reps_done__lte=MAX_REPS),
                 name="tracking_sessionentry_reps_done_in_range",
             ),
+            # Counts and "how it felt" only mean something for a done exercise.
             models.CheckConstraint(
-                condition=Q(status="done") | Q(sets_done__isnull=True, reps_done__isnull=True),
+                condition=Q(
+                    status=EntryStatus.DONE, sets_done__isnull=False, reps_done__isnull=False
+                )
+                | (~Q(status=EntryStatus.DONE) & Q(sets_done__isnull=True, reps_done__isnull=True)),
                 name="tracking_sessionentry_counts_only_when_done",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=EntryStatus.DONE) | Q(effort=""),
+                name="tracking_sessionentry_effort_only_when_done",
             ),
         ]
 
@@ -307,3 +332,20 @@ class SessionEntry(Dose):
         self.sets_done = None
         self.reps_done = None
         self.effort = ""
+
+    def save_if_session_open(self) -> bool:
+        """Save what was done, unless the session has been finished meanwhile.
+
+        One conditional UPDATE: a Finish that lands between reading the entry
+        and saving it wins, and nothing changes after it.
+        """
+        self.updated_at = timezone.now()
+        return bool(
+            SessionEntry.objects.filter(pk=self.pk, session__finished_at__isnull=True).update(
+                status=self.status,
+                sets_done=self.sets_done,
+                reps_done=self.reps_done,
+                effort=self.effort,
+                updated_at=self.updated_at,
+            )
+        )

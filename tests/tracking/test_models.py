@@ -3,22 +3,36 @@ import zoneinfo
 
 import pytest
 import time_machine
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from exercises.models import Exercise
-from tracking.models import Programme, ProgrammeExercise, Session, SessionEntry
+from tracking.models import (
+    Programme,
+    ProgrammeExercise,
+    Session,
+    SessionEntry,
+    SessionQuerySet,
+)
+
+UNIQUE_CONSTRAINTS = {"tracking_session_one_in_progress", "tracking_sessionentry_exercise_once"}
 
 
 def violates(name: str, fn) -> bool:
-    """Run fn in a savepoint; true if the database refused it naming constraint `name`."""
+    """Run fn in a savepoint; true if the database refused it for constraint `name`."""
     try:
         with transaction.atomic():
             fn()
     except IntegrityError as exc:
-        # SQLite names CHECK constraints; for UNIQUE it names the columns instead.
         message = str(exc)
-        return name in message or "UNIQUE" in message or "unique" in message
+        if name in message:
+            return True
+        # SQLite names the columns of a broken UNIQUE constraint, not the constraint.
+        return (
+            connection.vendor == "sqlite"
+            and name in UNIQUE_CONSTRAINTS
+            and message.startswith("UNIQUE constraint failed")
+        )
     return False
 
 
@@ -160,14 +174,24 @@ def test_the_database_refuses_an_exercise_twice_in_a_session(session):
     )
 
 
+DONE = {"status": "done", "sets_done": 1, "reps_done": 1}
+
+
+# Each case breaks exactly one rule, so the database must name that one.
 @pytest.mark.parametrize(
     ("changes", "constraint"),
     [
         ({"sets_done": 3}, "tracking_sessionentry_counts_only_when_done"),
-        ({"status": "done", "sets_done": 11}, "tracking_sessionentry_sets_done_in_range"),
-        ({"status": "done", "reps_done": 51}, "tracking_sessionentry_reps_done_in_range"),
+        ({"status": "done"}, "tracking_sessionentry_counts_only_when_done"),
+        ({**DONE, "sets_done": 11}, "tracking_sessionentry_sets_done_in_range"),
+        ({**DONE, "sets_done": 0}, "tracking_sessionentry_sets_done_in_range"),
+        ({**DONE, "reps_done": 51}, "tracking_sessionentry_reps_done_in_range"),
+        ({**DONE, "effort": "meh"}, "tracking_sessionentry_effort_valid"),
+        (
+            {"status": "skipped", "effort": "too_hard"},
+            "tracking_sessionentry_effort_only_when_done",
+        ),
         ({"status": "maybe"}, "tracking_sessionentry_status_valid"),
-        ({"effort": "meh"}, "tracking_sessionentry_effort_valid"),
         ({"sets": 0}, "tracking_sessionentry_sets_in_range"),
         ({"reps": 51}, "tracking_sessionentry_reps_in_range"),
         ({"hold_seconds": 121}, "tracking_sessionentry_hold_in_range"),
@@ -211,3 +235,52 @@ def test_an_exercise_in_use_cannot_be_deleted(session):
 
     with pytest.raises(ProtectedError):
         Exercise.objects.get(slug="pelvic-tilt").delete()
+
+
+def test_a_start_that_loses_a_race_resumes_the_winner(session, patient, monkeypatch):
+    """Two requests both saw no open session; the second insert hits the constraint."""
+    real_first = SessionQuerySet.first
+    misses = iter([None])
+    monkeypatch.setattr(SessionQuerySet, "first", lambda qs: next(misses, real_first(qs)))
+
+    again, created = Session.start(patient, pain_before=7)
+
+    assert (again, created) == (session, False)
+    assert Session.objects.for_patient(patient).count() == 1
+
+
+def test_a_programme_made_twice_at_once_is_made_once(patient, monkeypatch):
+    winner = Programme.for_patient(patient)
+    real_get = Programme.objects.get
+    misses = iter([Programme.DoesNotExist])
+
+    def get_that_misses_once(**kwargs):
+        if (miss := next(misses, None)) is not None:
+            raise miss
+        return real_get(**kwargs)
+
+    monkeypatch.setattr(Programme.objects, "get", get_that_misses_once)
+
+    assert Programme.for_patient(patient) == winner
+    assert ProgrammeExercise.objects.filter(programme=winner).count() == 10
+
+
+def test_an_entry_is_not_saved_into_a_finished_session(session):
+    entry = session.entries.get(order=1)
+    Session.objects.filter(pk=session.pk).update(finished_at=timezone.now(), pain_after=2)
+
+    entry.mark_done()
+
+    assert entry.save_if_session_open() is False
+    entry.refresh_from_db()
+    assert entry.status == "todo"
+
+
+def test_an_entry_is_saved_while_the_session_is_open(session):
+    entry = session.entries.get(order=1)
+
+    entry.mark_done()
+
+    assert entry.save_if_session_open() is True
+    entry.refresh_from_db()
+    assert entry.status == "done"
