@@ -5,7 +5,9 @@ import importlib
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import Group
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Role, User
 from tracking.models import Session
@@ -66,6 +68,11 @@ def physio(make_user) -> User:
 
 
 @pytest.fixture
+def other_physio(make_user) -> User:
+    return make_user("phoebe", Role.PHYSIO, first_name="Phoebe", last_name="Ray")
+
+
+@pytest.fixture
 def staff_admin(make_user) -> User:
     return make_user("ada", is_staff=True, is_superuser=True)
 
@@ -75,6 +82,19 @@ def patient_client(patient) -> Client:
     client = Client()
     client.force_login(patient)
     return client
+
+
+def sql_of(fn) -> list[str]:
+    """The SQL statements `fn()` runs, to compare counts and print them on failure."""
+    with CaptureQueriesContext(connection) as queries:
+        fn()
+    return [query["sql"] for query in queries.captured_queries]
+
+
+def same_queries(few: list[str], many: list[str]) -> bool:
+    if len(few) != len(many):
+        print("With fewer rows:", *few, "With more rows:", *many, sep="\n  ")
+    return len(few) == len(many)
 
 
 @pytest.fixture

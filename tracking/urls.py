@@ -10,6 +10,7 @@ urlpatterns = [
     path("sessions/new/", sessions.start_session, name="start"),
     path("sessions/<int:session_id>/", sessions.session_detail, name="session"),
     path("sessions/<int:session_id>/finish/", sessions.finish_session, name="finish"),
+    path("sessions/<int:session_id>/discard/", sessions.discard_session, name="discard"),
     path(
         "sessions/<int:session_id>/entries/<int:entry_id>/",
         sessions.entry_edit,

@@ -20,6 +20,8 @@ def session_urls(session: Session) -> list[tuple[str, str]]:
         ("post", reverse("tracking:entry", args=[session.pk, entry.pk])),
         ("post", reverse("tracking:entry-done", args=[session.pk, entry.pk])),
         ("post", reverse("tracking:entry-skip", args=[session.pk, entry.pk])),
+        ("get", reverse("tracking:discard", args=[session.pk])),
+        ("post", reverse("tracking:discard", args=[session.pk])),
     ]
 
 
@@ -98,6 +100,23 @@ def test_a_missing_session_and_a_forbidden_one_look_the_same(patient_client, oth
     assert missing.status_code == forbidden.status_code == 404
     # Identical but for the per-request CSRF token.
     assert without_csrf(missing.content) == without_csrf(forbidden.content)
+
+
+@pytest.mark.parametrize("who", ["physio", "other_physio", "staff_admin"])
+def test_people_without_the_patient_role_cannot_reach_a_patients_session(request, who, session):
+    """Patient pages refuse other roles before looking anything up: the same
+    403 whether the session exists or not, so nothing leaks either way."""
+    client = Client()
+    client.force_login(request.getfixturevalue(who))
+    before = snapshot()
+
+    for method, url in session_urls(session):
+        response = getattr(client, method)(url, {"pain_after": "1", "status": "done"})
+        assert response.status_code == 403, f"{method} {url}"
+    missing = client.get(reverse("tracking:session", args=[session.pk + 1000]))
+
+    assert missing.status_code == 403
+    assert snapshot() == before
 
 
 @pytest.mark.parametrize("who", ["physio", "staff_admin"])

@@ -1,11 +1,10 @@
 import datetime as dt
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from tests.conftest import same_queries, sql_of
 from tracking.models import Session
 from tracking.views.history import SESSIONS_PER_PAGE
 
@@ -91,14 +90,26 @@ def test_history_shows_only_your_own_sessions(patient_client, make_sessions, oth
 
 
 def test_history_uses_the_same_queries_for_2_or_20_sessions(patient_client, make_sessions):
-    def count_queries() -> int:
-        with CaptureQueriesContext(connection) as queries:
-            patient_client.get(reverse("tracking:history"))
-        return len(queries)
+    def visit() -> None:
+        assert patient_client.get(reverse("tracking:history")).status_code == 200
 
     make_sessions(2)
-    few = count_queries()
+    few = sql_of(visit)
     Session.objects.all().delete()
     make_sessions(SESSIONS_PER_PAGE)
 
-    assert count_queries() == few
+    assert same_queries(few, sql_of(visit))
+
+
+def test_going_back_to_an_htmx_page_gets_the_whole_page(patient_client, make_sessions):
+    make_sessions(SESSIONS_PER_PAGE + 1)
+
+    response = patient_client.get(
+        reverse("tracking:history"),
+        {"page": 2},
+        headers={"HX-Request": "true", "HX-History-Restore-Request": "true"},
+    )
+
+    html = response.content.decode()
+    assert "<html" in html
+    assert '<nav aria-label="Main">' in html

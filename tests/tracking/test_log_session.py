@@ -1,7 +1,10 @@
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from tracking.models import NOTES_MAX_LENGTH, Session, SessionEntry
+from exercises.models import Exercise
+from tests.conftest import same_queries, sql_of
+from tracking.models import NOTES_MAX_LENGTH, Programme, Session, SessionEntry
 
 
 def entry_url(name: str, entry: SessionEntry) -> str:
@@ -69,11 +72,19 @@ def test_the_session_page_lists_the_exercises_in_order(patient_client, session):
     assert "0 of 10 exercises done" in html
 
 
-def test_the_session_page_query_count_does_not_grow_with_entries(
-    patient_client, session, django_assert_max_num_queries
-):
-    with django_assert_max_num_queries(8):
-        patient_client.get(session.get_absolute_url())
+def test_the_session_page_query_count_does_not_grow_with_entries(patient_client, patient):
+    Exercise.objects.filter(order__gt=5).update(is_active=False)
+    short, _ = Session.start(patient, pain_before=4)
+    Session.objects.filter(pk=short.pk).update(finished_at=timezone.now(), pain_after=2)
+    Programme.objects.filter(patient=patient).delete()
+    Exercise.objects.update(is_active=True)
+    full, _ = Session.start(patient, pain_before=4)
+    assert (short.entries.count(), full.entries.count()) == (5, 10)
+
+    def visit(session: Session):
+        return lambda: patient_client.get(session.get_absolute_url())
+
+    assert same_queries(sql_of(visit(short)), sql_of(visit(full)))
 
 
 def test_done_as_prescribed_redirects_back_to_the_row(patient_client, session):
@@ -97,7 +108,7 @@ def test_done_with_htmx_returns_the_row_and_the_progress(patient_client, session
     assert f'<li id="entry-{entry.pk}" class="entry entry--done">' in html
     assert "<html" not in html
     assert 'id="progress"' in html
-    assert 'hx-swap-oob="true"' in html
+    assert 'hx-swap-oob="innerHTML"' in html
     assert "1 of 10 exercises done" in html
 
 
@@ -195,15 +206,48 @@ def test_bad_counts_get_a_clear_message_and_keep_the_input(
     assert entry.sets_done is None
 
 
-def test_a_skip_in_the_form_ignores_leftover_counts(patient_client, session):
+@pytest.mark.parametrize("status", ["skipped", "todo"])
+def test_a_skip_in_the_form_sets_aside_leftover_counts_and_effort(patient_client, session, status):
     entry = session.entries.get(order=3)
 
     patient_client.post(
-        entry_url("entry", entry), {"status": "skipped", "sets_done": "abc", "reps_done": "-4"}
+        entry_url("entry", entry),
+        {"status": status, "sets_done": "abc", "reps_done": "-4", "effort": "too_hard"},
     )
 
     entry.refresh_from_db()
-    assert (entry.status, entry.sets_done, entry.reps_done) == ("skipped", None, None)
+    assert (entry.status, entry.sets_done, entry.reps_done, entry.effort) == (
+        status,
+        None,
+        None,
+        "",
+    )
+
+
+@pytest.mark.parametrize("as_htmx", [False, True])
+def test_a_session_finished_meanwhile_is_not_changed(
+    patient_client, session, htmx_headers, as_htmx, monkeypatch
+):
+    """Finish lands between loading the entry and saving it (another tab, say)."""
+    entry = session.entries.get(order=1)
+    real = SessionEntry.save_if_session_open
+
+    def finish_first(self):
+        Session.objects.filter(pk=session.pk).update(finished_at=timezone.now(), pain_after=1)
+        return real(self)
+
+    monkeypatch.setattr(SessionEntry, "save_if_session_open", finish_first)
+
+    response = patient_client.post(
+        entry_url("entry-done", entry), headers=htmx_headers if as_htmx else {}
+    )
+
+    entry.refresh_from_db()
+    assert entry.status == "todo"
+    if as_htmx:
+        assert response.headers["HX-Redirect"] == session.get_absolute_url()
+    else:
+        assert response.url == session.get_absolute_url()
 
 
 def test_an_unknown_status_is_refused(patient_client, session):
@@ -262,6 +306,19 @@ def test_notes_that_are_too_long_are_refused_and_kept(patient_client, session):
     assert not session.is_finished
 
 
+def test_line_breaks_count_once_against_the_notes_limit(patient_client, session):
+    # The browser counts each line break as one character but sends two (CR LF).
+    notes = "\r\n".join(["a" * 99] * 20)  # 1,999 characters as the browser counts them
+
+    response = patient_client.post(
+        reverse("tracking:finish", args=[session.pk]), {"pain_after": "3", "notes": notes}
+    )
+
+    assert response.status_code == 302
+    session.refresh_from_db()
+    assert session.notes == notes.replace("\r\n", "\n")
+
+
 def test_finishing_twice_keeps_the_first_answer(patient_client, session):
     url = reverse("tracking:finish", args=[session.pk])
     patient_client.post(url, {"pain_after": "2"})
@@ -310,4 +367,43 @@ def test_a_finished_session_shows_a_summary(patient_client, session):
     assert "1 of 10" in html
     assert "Easy" in html
     assert "Not done" in html
-    assert "entry-done" not in html  # no buttons on a finished session
+    assert reverse("tracking:entry-done", args=[session.pk, entry.pk]) not in html
+    assert reverse("tracking:discard", args=[session.pk]) not in html
+
+
+def test_an_open_session_has_its_buttons(patient_client, session):
+    entry = session.entries.get(order=1)
+
+    html = patient_client.get(session.get_absolute_url()).content.decode()
+
+    assert reverse("tracking:entry-done", args=[session.pk, entry.pk]) in html
+    assert reverse("tracking:discard", args=[session.pk]) in html
+
+
+# Discarding ------------------------------------------------------------------
+
+
+def test_discarding_asks_first(patient_client, session):
+    response = patient_client.get(reverse("tracking:discard", args=[session.pk]))
+
+    assert response.status_code == 200
+    assert "This cannot be undone." in response.content.decode()
+    assert Session.objects.filter(pk=session.pk).exists()
+
+
+def test_discarding_removes_an_unfinished_session_and_frees_today(patient_client, patient, session):
+    response = patient_client.post(reverse("tracking:discard", args=[session.pk]))
+
+    assert response.url == reverse("tracking:today")
+    assert not Session.objects.filter(pk=session.pk).exists()
+    assert not SessionEntry.objects.filter(session_id=session.pk).exists()
+    assert patient_client.get(reverse("tracking:start")).status_code == 200
+
+
+def test_a_finished_session_cannot_be_discarded(patient_client, session):
+    patient_client.post(reverse("tracking:finish", args=[session.pk]), {"pain_after": "2"})
+
+    response = patient_client.post(reverse("tracking:discard", args=[session.pk]), follow=True)
+
+    assert Session.objects.filter(pk=session.pk).exists()
+    assert "stays in your history" in response.content.decode()

@@ -1,11 +1,10 @@
 import datetime as dt
 
 import time_machine
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from tests.conftest import same_queries, sql_of
 from tracking.models import Session
 
 
@@ -47,16 +46,20 @@ def test_today_lists_sessions_finished_today_only(patient_client, patient):
 
 
 def test_today_uses_the_same_queries_however_many_sessions(patient_client, patient):
-    def count_queries() -> int:
-        with CaptureQueriesContext(connection) as queries:
-            assert patient_client.get(reverse("tracking:today")).status_code == 200
-        return len(queries)
+    def visit() -> None:
+        assert patient_client.get(reverse("tracking:today")).status_code == 200
 
     session, _ = Session.start(patient, pain_before=4)
     finish(session)
-    one = count_queries()
+    one = sql_of(visit)
     for _ in range(5):
         session, _ = Session.start(patient, pain_before=4)
         finish(session)
 
-    assert count_queries() == one
+    assert same_queries(one, sql_of(visit))
+
+
+def test_today_offers_to_discard_an_unfinished_session(patient_client, session):
+    html = patient_client.get(reverse("tracking:today")).content.decode()
+
+    assert reverse("tracking:discard", args=[session.pk]) in html

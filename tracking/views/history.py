@@ -19,6 +19,7 @@ def history(request: AuthedRequest) -> HttpResponse:
     sessions = Session.objects.for_patient(request.user).with_counts()
     page = Paginator(sessions, SESSIONS_PER_PAGE).get_page(request.GET.get("page"))
     template = "tracking/history.html"
-    if request.htmx:
+    # A history restore (the Back button, with htmx's cache missed) needs the whole page.
+    if request.htmx and not request.htmx.history_restore_request:
         template += "#session-list"
     return render(request, template, {"page": page})

@@ -7,7 +7,6 @@ an exercise swaps just its row and the progress line, in place.
 from collections.abc import Callable
 
 from django.contrib import messages
-from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
@@ -64,19 +63,22 @@ def _session_context(session: Session) -> dict[str, object]:
 
 
 def _progress(session: Session) -> dict[str, int]:
-    return session.entries.aggregate(
-        done=Count("pk", filter=Q(status=SessionEntry.Status.DONE)), total=Count("pk")
-    )
+    return SessionEntry.objects.filter(session=session).progress()
 
 
 def _entry_response(
-    request: AuthedRequest, entry: SessionEntry, form: EntryForm | None = None
+    request: AuthedRequest,
+    entry: SessionEntry,
+    form: EntryForm | None = None,
+    *,
+    keep_open: bool = False,
 ) -> HttpResponse:
     """The entry's row, plus the progress line swapped out of band (htmx)."""
     context = {
         "session": entry.session,
         "entry": entry,
         "form": form or _entry_form(entry),
+        "keep_open": keep_open,
         **_progress(entry.session),
     }
     row = render_to_string(f"{SESSION_TEMPLATE}#entry", context, request=request)
@@ -86,9 +88,7 @@ def _entry_response(
     return HttpResponse(row + progress)
 
 
-def _refuse_if_finished(request: AuthedRequest, session: Session) -> HttpResponse | None:
-    if not session.is_finished:
-        return None
+def _refuse_finished(request: AuthedRequest, session: Session) -> HttpResponse:
     messages.error(request, "This session is finished, so it can no longer be changed.")
     if request.htmx:
         return HttpResponseClientRedirect(session.get_absolute_url())
@@ -119,10 +119,9 @@ def _change_entry(
     change: Callable[[SessionEntry], None],
 ) -> HttpResponse:
     entry = get_entry_for(request, session_id, entry_id)
-    if refusal := _refuse_if_finished(request, entry.session):
-        return refusal
     change(entry)
-    entry.save()
+    if not entry.save_if_session_open():
+        return _refuse_finished(request, entry.session)
     if request.htmx:
         return _entry_response(request, entry)
     return _back_to_row(entry)
@@ -133,13 +132,16 @@ def _change_entry(
 def entry_edit(request: AuthedRequest, session_id: int, entry_id: int) -> HttpResponse:
     """Record what was actually done: sets, reps, how it felt, or a skip."""
     entry = get_entry_for(request, session_id, entry_id)
-    if refusal := _refuse_if_finished(request, entry.session):
-        return refusal
+    if entry.session.is_finished:
+        return _refuse_finished(request, entry.session)
     form = _entry_form(entry, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        entry = form.save()
+        entry = form.save(commit=False)
+        if not entry.save_if_session_open():
+            return _refuse_finished(request, entry.session)
         if request.htmx:
-            return _entry_response(request, entry)
+            # Keep the form open, so keyboard focus stays on its Save button.
+            return _entry_response(request, entry, keep_open=True)
         return _back_to_row(entry)
     if form.is_bound:
         # A failed ModelForm has already copied the bad input onto the entry:
@@ -171,4 +173,24 @@ def finish_session(request: AuthedRequest, session_id: int) -> HttpResponse:
         else:
             messages.info(request, "This session is already finished and saved.")
         return redirect(session)
-    return render(request, "tracking/finish.html", {**_session_context(session), "form": form})
+    return render(
+        request, "tracking/finish.html", {"session": session, "form": form, **_progress(session)}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@patient_required
+def discard_session(request: AuthedRequest, session_id: int) -> HttpResponse:
+    """Throw away a session that was started by mistake or never finished.
+
+    Only an unfinished session can go, and only after the patient confirms.
+    """
+    session = get_session_for(request, session_id)
+    if session.is_finished:
+        messages.info(request, "This session is finished and saved, so it stays in your history.")
+        return redirect(session)
+    if request.method == "POST":
+        Session.objects.filter(pk=session.pk, finished_at__isnull=True).delete()
+        messages.success(request, "The unfinished session was discarded.")
+        return redirect("tracking:today")
+    return render(request, "tracking/discard.html", {"session": session, **_progress(session)})
