@@ -106,3 +106,10 @@ def test_the_health_check_is_public_and_reaches_the_database(client, db):
     assert response.status_code == 200
     assert response.content == b"ok"
     assert "no-cache" in response.headers["Cache-Control"]
+
+
+def test_the_red_flags_page_needs_no_sign_in(client, db):
+    response = client.get(reverse("safety"))
+
+    assert response.status_code == 200
+    assert "emergency" in response.content.decode()

@@ -1,6 +1,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
 
@@ -32,20 +33,28 @@ def test_every_exercise_is_fully_written(db):
         exercise.full_clean()
 
 
-@pytest.mark.parametrize(
-    ("slug", "summary"),
-    [
-        ("pelvic-tilt", "10 times, hold 5 s each time"),
-        ("glute-bridge", "10 times"),
-        ("dead-bug", "5 each side"),
-        ("single-knee-to-chest", "3 each side, hold 30 s each time"),
-        ("kneeling-back-stretch", "Once, hold 30 s"),
-        ("bird-dog", "5 each side"),
-        ("prone-opposite-arm-and-leg-raise", "3 sets of 10, 30 s rest between sets"),
-    ],
-)
+DOSES = [
+    ("pelvic-tilt", "10 times, hold 5 s each time"),
+    ("glute-bridge", "10 times"),
+    ("dead-bug", "5 each side"),
+    ("single-knee-to-chest", "3 each side, hold 30 s each time"),
+    ("double-knee-to-chest", "3 times, hold 30 s each time"),
+    ("kneeling-back-stretch", "Once, hold 30 s"),
+    ("elbow-cobra", "3 times, hold 30 s each time"),
+    ("back-curl", "5 each side"),
+    ("bird-dog", "5 each side"),
+    ("prone-opposite-arm-and-leg-raise", "3 sets of 10, 30 s rest between sets"),
+]
+
+
+@pytest.mark.parametrize(("slug", "summary"), DOSES)
 def test_doses_match_the_routine_and_read_plainly(db, slug, summary):
     assert Exercise.objects.get(slug=slug).dose_summary == summary
+
+
+def test_every_exercise_has_its_dose_checked(db):
+    checked = {slug for slug, _ in DOSES}
+    assert checked == set(Exercise.objects.values_list("slug", flat=True))
 
 
 def test_the_harder_versions_are_offered(db):
@@ -135,3 +144,16 @@ def test_the_library_needs_sign_in(client, db):
 
     assert response.status_code == 302
     assert response.url.startswith(reverse("login"))
+
+
+def test_admins_see_the_library_in_routine_order_with_doses(staff_admin):
+    client = Client()
+    client.force_login(staff_admin)
+
+    response = client.get(reverse("admin:exercises_exercise_changelist"))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    positions = [html.index(escape(name)) for name in ROUTINE_ORDER]
+    assert positions == sorted(positions)
+    assert "3 sets of 10, 30 s rest between sets" in html

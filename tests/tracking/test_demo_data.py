@@ -38,10 +38,14 @@ def test_each_patient_has_six_weeks_of_believable_history(demo, username):
     assert mean(last_week) < mean(first_week)  # pain mostly improves
 
 
-def test_there_is_one_flare_up_where_pain_rose_after_exercise(demo):
-    flares = Session.objects.filter(pain_after__gte=F("pain_before") + 2)
+@pytest.mark.parametrize("username", ["alice", "ben"])
+def test_each_patient_has_one_flare_up_where_pain_rose_after_exercise(demo, username):
+    worse_after = Session.objects.filter(
+        patient__username=username, pain_after__gte=F("pain_before") + 2
+    )
+    days = sorted(set(worse_after.values_list("local_date", flat=True)))
 
-    assert flares.exists()
+    assert len(days) == 1  # one flare-up, starting on one day
 
 
 def test_running_it_twice_changes_nothing(demo):
