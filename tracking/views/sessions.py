@@ -26,10 +26,11 @@ SESSION_TEMPLATE = "tracking/session.html"
 @require_http_methods(["GET", "POST"])
 @patient_required
 def start_session(request: AuthedRequest) -> HttpResponse:
-    open_session = Session.objects.for_patient(request.user).in_progress().first()
-    if request.method == "GET" and open_session is not None:
-        messages.info(request, "You have a session in progress. Carry on where you left off.")
-        return redirect(open_session)
+    if request.method == "GET":
+        open_session = Session.objects.for_patient(request.user).in_progress().first()
+        if open_session is not None:
+            messages.info(request, "You have a session in progress. Carry on where you left off.")
+            return redirect(open_session)
 
     form = StartSessionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
