@@ -175,12 +175,6 @@ class Session(models.Model):
         return self.finished_at is not None
 
     @property
-    def pain_change(self) -> int | None:
-        if self.pain_after is None:
-            return None
-        return self.pain_after - self.pain_before
-
-    @property
     def duration(self) -> dt.timedelta | None:
         if self.finished_at is None:
             return None
