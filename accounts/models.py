@@ -1,7 +1,11 @@
+from __future__ import annotations
+
 import zoneinfo
+from typing import ClassVar
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as BaseUserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 
@@ -27,6 +31,20 @@ def default_timezone() -> str:
     return settings.TIME_ZONE
 
 
+class UserQuerySet(models.QuerySet["User"]):
+    def patients_of(self, physio: User) -> UserQuerySet:
+        """The active patients assigned to `physio`: asked afresh on every request."""
+        return self.filter(
+            is_active=True,
+            groups__name=Role.PATIENT.value,
+            physio_assignments__physio=physio,
+        )
+
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
+    pass
+
+
 class User(AbstractUser):
     """A person who signs in: patient, physiotherapist or admin.
 
@@ -40,6 +58,17 @@ class User(AbstractUser):
         validators=[validate_timezone],
         help_text="The person's own time zone, used to decide which day a session belongs to.",
     )
+    physios: models.ManyToManyField[User, Assignment] = models.ManyToManyField(
+        "self",
+        through="Assignment",
+        through_fields=("patient", "physio"),
+        symmetrical=False,
+        related_name="patients",
+        blank=True,
+        help_text="The physiotherapists who look after this patient.",
+    )
+
+    objects: ClassVar[UserManager] = UserManager()
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
@@ -64,3 +93,28 @@ class User(AbstractUser):
             return zoneinfo.ZoneInfo(self.timezone)
         except (zoneinfo.ZoneInfoNotFoundError, ValueError):
             return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+
+
+class Assignment(models.Model):
+    """A patient in a physiotherapist's care. A patient may have several physios."""
+
+    patient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="physio_assignments")
+    physio = models.ForeignKey(User, on_delete=models.CASCADE, related_name="patient_assignments")
+    assigned_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "physio"], name="accounts_assignment_once"),
+            models.CheckConstraint(
+                condition=~models.Q(patient=models.F("physio")),
+                name="accounts_assignment_not_self",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient} in the care of {self.physio}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.patient_id is not None and self.patient_id == self.physio_id:
+            raise ValidationError("A person cannot be their own physiotherapist.")
