@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -13,9 +15,19 @@ from django.utils import timezone
 from accounts.models import User
 from exercises.models import MAX_REPS, MAX_SETS, Dose, Exercise
 
+from .changes import describe_changes
+
 PAIN_MIN = 0
 PAIN_MAX = 10
 NOTES_MAX_LENGTH = 2000
+COMMENT_MAX_LENGTH = 2000
+EXERCISE_NOTE_MAX_LENGTH = 300
+
+# A programme's targets. Daily is the routine's usual aim; twice a day at most.
+TARGET_PER_WEEK_DEFAULT = 7
+TARGET_PER_WEEK_MAX = 14
+INACTIVITY_DAYS_DEFAULT = 3
+INACTIVITY_DAYS_MAX = 28
 
 
 def pain_field(**kwargs: object) -> models.PositiveSmallIntegerField:
@@ -30,13 +42,41 @@ def pain_in_range(field: str) -> Q:
 
 
 class Programme(models.Model):
-    """A patient's own list of exercises, in order, each with its own dose."""
+    """A patient's own list of exercises, in order, each with its own dose.
+
+    The programme holds the current state; every change made by a physio is
+    kept as a numbered ProgrammeVersion. Sessions copy the dose they were
+    given, so a change only ever applies from the next session on.
+    """
 
     patient = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="programme"
     )
+    target_per_week = models.PositiveSmallIntegerField(
+        "target sessions a week",
+        default=TARGET_PER_WEEK_DEFAULT,
+        validators=[MinValueValidator(1), MaxValueValidator(TARGET_PER_WEEK_MAX)],
+    )
+    inactivity_days = models.PositiveSmallIntegerField(
+        "days without a session before an alert",
+        default=INACTIVITY_DAYS_DEFAULT,
+        validators=[MinValueValidator(1), MaxValueValidator(INACTIVITY_DAYS_MAX)],
+    )
+    version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(target_per_week__gte=1, target_per_week__lte=TARGET_PER_WEEK_MAX),
+                name="tracking_programme_target_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(inactivity_days__gte=1, inactivity_days__lte=INACTIVITY_DAYS_MAX),
+                name="tracking_programme_inactivity_in_range",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Programme for {self.patient}"
@@ -60,13 +100,125 @@ class Programme(models.Model):
                     )
                     for position, exercise in enumerate(Exercise.objects.active(), start=1)
                 )
+                ProgrammeVersion.objects.create(
+                    programme=programme, number=1, snapshot=programme.snapshot()
+                )
                 return programme
         except IntegrityError:
             # Two first requests at once: the other one made it.
             return cls.objects.get(patient=patient)
 
     def items(self) -> models.QuerySet[ProgrammeExercise]:
-        return self.exercises.select_related("exercise").order_by("order")
+        """Every exercise in the programme, those switched off included."""
+        return self.exercises.select_related("exercise").order_by("order", "pk")
+
+    def included_items(self) -> models.QuerySet[ProgrammeExercise]:
+        """The exercises the patient is asked to do."""
+        return self.items().filter(included=True)
+
+    def snapshot(self, items: Iterable[ProgrammeExercise] | None = None) -> dict[str, Any]:
+        """The whole programme as plain data, kept with each version."""
+        return {
+            "target_per_week": self.target_per_week,
+            "inactivity_days": self.inactivity_days,
+            "exercises": [
+                {
+                    "exercise": item.exercise_id,
+                    "name": item.exercise.name,
+                    "order": item.order,
+                    "included": item.included,
+                    "note": item.note,
+                    **item.dose_values(),
+                }
+                for item in (self.items() if items is None else items)
+            ],
+        }
+
+    @transaction.atomic
+    def change(
+        self,
+        changed_by: User,
+        *,
+        expected_version: int,
+        target_per_week: int,
+        inactivity_days: int,
+        items: list[ProgrammeExercise],
+    ) -> ProgrammeVersion | None:
+        """Apply a physio's edit as a new version, or return None if nothing changed.
+
+        `items` are this programme's exercises with new values set on them.
+        They are renumbered 1, 2, 3... in the order their `order` puts them.
+        Raises ProgrammeChangedMeanwhile when someone else saved since
+        `expected_version` was read, so their change is never overwritten unseen.
+        """
+        current = Programme.objects.select_for_update().get(pk=self.pk)
+        if current.version != expected_version:
+            raise ProgrammeChangedMeanwhile(current.version)
+        before = current.snapshot()
+        known = {item.pk for item in current.exercises.all()}
+        if {item.pk for item in items} != known:
+            raise ValueError("Every exercise of the programme must be given, and only those.")
+
+        items = sorted(items, key=lambda item: (item.order, before_order(before, item)))
+        for position, item in enumerate(items, start=1):
+            item.order = position
+        self.target_per_week = target_per_week
+        self.inactivity_days = inactivity_days
+        after = self.snapshot(items)
+        changes = describe_changes(before, after)
+        if not changes:
+            return None
+
+        ProgrammeExercise.objects.bulk_update(
+            items, ["order", "included", "note", *ProgrammeExercise.DOSE_FIELDS]
+        )
+        self.version = current.version + 1
+        self.save(update_fields=["target_per_week", "inactivity_days", "version", "updated_at"])
+        return ProgrammeVersion.objects.create(
+            programme=self,
+            number=self.version,
+            created_by=changed_by,
+            changes=changes,
+            snapshot=after,
+        )
+
+
+def before_order(snapshot: dict[str, Any], item: ProgrammeExercise) -> int:
+    """Where an exercise was before an edit: ties in the new order keep the old one."""
+    for position, entry in enumerate(snapshot["exercises"]):
+        if entry["exercise"] == item.exercise_id:
+            return int(position)
+    return len(snapshot["exercises"])
+
+
+class ProgrammeChangedMeanwhile(Exception):
+    def __init__(self, current_version: int) -> None:
+        super().__init__(f"The programme is now at version {current_version}.")
+        self.current_version = current_version
+
+
+class ProgrammeVersion(models.Model):
+    """One saved state of a programme, with what changed from the one before."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    changes = models.JSONField(default=list, help_text="What changed, in plain words.")
+    snapshot = models.JSONField(help_text="The whole programme as it was saved.")
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["programme", "number"], name="tracking_programmeversion_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Version {self.number} of {self.programme}"
 
 
 class ProgrammeExercise(Dose):
@@ -75,6 +227,14 @@ class ProgrammeExercise(Dose):
     programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="exercises")
     exercise = models.ForeignKey(Exercise, on_delete=models.PROTECT, related_name="+")
     order = models.PositiveSmallIntegerField()
+    included = models.BooleanField(
+        default=True, help_text="Switched off, the exercise stays in the programme but is not done."
+    )
+    note = models.CharField(
+        max_length=EXERCISE_NOTE_MAX_LENGTH,
+        blank=True,
+        help_text="The physio's own advice for this patient, e.g. keep the bridge low for now.",
+    )
 
     class Meta(Dose.Meta):
         ordering = ["order"]
@@ -134,6 +294,12 @@ class Session(models.Model):
     pain_before = pain_field()
     pain_after = pain_field(null=True, blank=True)
     notes = models.TextField(max_length=NOTES_MAX_LENGTH, blank=True)
+    flagged = models.BooleanField(
+        "please look", default=False, help_text="The patient asked their physio to look at this."
+    )
+    programme_version = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The version of the programme the session followed."
+    )
 
     objects = SessionQuerySet.as_manager()
 
@@ -175,6 +341,13 @@ class Session(models.Model):
         return self.finished_at is not None
 
     @property
+    def pain_change(self) -> int | None:
+        """Pain after minus pain before: positive means it rose."""
+        if self.pain_after is None:
+            return None
+        return self.pain_after - self.pain_before
+
+    @property
     def duration(self) -> dt.timedelta | None:
         if self.finished_at is None:
             return None
@@ -206,6 +379,7 @@ class Session(models.Model):
                     started_at=now,
                     local_date=timezone.localdate(now, patient.tzinfo),
                     pain_before=pain_before,
+                    programme_version=programme.version,
                 )
         except IntegrityError:
             # A second click raced the first: resume the session it made.
@@ -215,9 +389,10 @@ class Session(models.Model):
                 session=session,
                 exercise=item.exercise,
                 order=item.order,
+                note=item.note,
                 **item.dose_values(),
             )
-            for item in programme.items()
+            for item in programme.included_items()
         )
         return session, True
 
@@ -263,6 +438,9 @@ class SessionEntry(Dose):
         help_text="Repetitions in each set (on each side, when the exercise is per side).",
     )
     effort = models.CharField(max_length=12, choices=Effort.choices, blank=True)
+    note = models.CharField(
+        max_length=EXERCISE_NOTE_MAX_LENGTH, blank=True, help_text="The physio's note at the time."
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = SessionEntryQuerySet.as_manager()
@@ -343,3 +521,86 @@ class SessionEntry(Dose):
                 updated_at=self.updated_at,
             )
         )
+
+
+class CommentQuerySet(models.QuerySet["Comment"]):
+    def unread(self) -> CommentQuerySet:
+        return self.filter(read_at__isnull=True)
+
+    def mark_read(self) -> int:
+        return self.unread().update(read_at=timezone.now())
+
+
+class Comment(models.Model):
+    """A physio's message to a patient, about one session or the programme as a whole.
+
+    Comments are part of the clinical record: nobody edits or deletes them in the app.
+    """
+
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="comments_received"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="comments_written",
+    )
+    session = models.ForeignKey(
+        Session, on_delete=models.CASCADE, null=True, blank=True, related_name="comments"
+    )
+    body = models.TextField(max_length=COMMENT_MAX_LENGTH)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the patient first saw it."
+    )
+
+    objects = CommentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["patient", "-created_at"], name="tracking_comment_recent")]
+
+    def __str__(self) -> str:
+        return f"Comment by {self.author} for {self.patient}"
+
+    @property
+    def is_unread(self) -> bool:
+        return self.read_at is None
+
+
+class AlertKind(models.TextChoices):
+    FLAGGED = "flagged", "Asked you to look"
+    PAIN_ROSE = "pain_rose", "Pain rose during a session"
+    PAIN_WORSE = "pain_worse", "Pain trending worse"
+    INACTIVE = "inactive", "No recent session"
+
+
+class AlertAcknowledgement(models.Model):
+    """A physio marked an alert as seen: it leaves the list, and stays in the record."""
+
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="alert_acknowledgements"
+    )
+    kind = models.CharField(max_length=16, choices=AlertKind.choices)
+    key = models.CharField(max_length=32, help_text="Which occurrence of the alert.")
+    summary = models.CharField(max_length=200, help_text="The alert as it was shown.")
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    acknowledged_at = models.DateTimeField(default=timezone.now)
+    note = models.TextField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-acknowledged_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "kind", "key"], name="tracking_alert_acknowledged_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=AlertKind.values), name="tracking_alert_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.patient}, seen"
