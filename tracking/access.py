@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 
 from accounts.http import AuthedRequest
+from accounts.models import User
 
 from .models import Session, SessionEntry
 
@@ -32,6 +33,30 @@ def patient_required(
         return view(request, *args, **kwargs)
 
     return login_required(wrapper)
+
+
+def physio_required(
+    view: Callable[Concatenate[AuthedRequest, P], R],
+) -> Callable[Concatenate[AuthedRequest, P], R]:
+    """Sign-in required; then only people with the physio role get in (403 otherwise)."""
+
+    @wraps(view)
+    def wrapper(request: AuthedRequest, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        if not request.user.is_physio:
+            raise PermissionDenied("This page is for physiotherapists.")
+        return view(request, *args, **kwargs)
+
+    return login_required(wrapper)
+
+
+def get_patient_for(request: AuthedRequest, patient_id: int) -> User:
+    """A patient in the signed-in physio's care; checked afresh on every request."""
+    return get_object_or_404(User.objects.patients_of(request.user), pk=patient_id)
+
+
+def get_patient_session_for(request: AuthedRequest, patient: User, session_id: int) -> Session:
+    """One of the patient's sessions, for their physio (after get_patient_for)."""
+    return get_object_or_404(Session, pk=session_id, patient=patient)
 
 
 def get_session_for(request: HttpRequest, session_id: int) -> Session:

@@ -2,7 +2,16 @@ from django import forms
 
 from exercises.models import MAX_REPS, MAX_SETS
 
-from .models import NOTES_MAX_LENGTH, PAIN_MAX, PAIN_MIN, SessionEntry
+from .models import (
+    COMMENT_MAX_LENGTH,
+    NOTES_MAX_LENGTH,
+    PAIN_MAX,
+    PAIN_MIN,
+    AlertKind,
+    Programme,
+    ProgrammeExercise,
+    SessionEntry,
+)
 
 PAIN_HELP = f"{PAIN_MIN} means no pain and {PAIN_MAX} means the worst pain imaginable."
 PAIN_ERROR = f"Choose a number from {PAIN_MIN} (no pain) to {PAIN_MAX} (worst pain imaginable)."
@@ -54,6 +63,11 @@ class FinishSessionForm(forms.Form):
                 "(this has %(show_value)s)."
             )
         },
+    )
+    flagged = forms.BooleanField(
+        label="Ask my physio to look at this session",
+        required=False,
+        help_text="For example, if something felt wrong or you have a question.",
     )
 
 
@@ -117,3 +131,96 @@ class EntryForm(forms.ModelForm):
             self.errors.pop("sets_done", None)
             self.errors.pop("reps_done", None)
         return cleaned
+
+
+def _limit_messages(form: forms.BaseForm) -> None:
+    """Say the allowed range in every number field's messages, in one plain sentence."""
+    for field in form.fields.values():
+        if isinstance(field, forms.IntegerField):
+            low, high = field.min_value, field.max_value
+            if low is None:
+                low = 0
+                field.min_value = 0
+            message = f"Enter a whole number from {low} to {high}."
+            field.error_messages.update(
+                required=message, invalid=message, min_value=message, max_value=message
+            )
+            field.widget.attrs.setdefault("inputmode", "numeric")
+
+
+class CommentForm(forms.Form):
+    body = NotesField(
+        label="Comment",
+        max_length=COMMENT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "required": "Write your comment first.",
+            "max_length": (
+                "Please keep comments to %(limit_value)s characters or fewer "
+                "(this has %(show_value)s)."
+            ),
+        },
+    )
+
+
+class AcknowledgeForm(forms.Form):
+    kind = forms.ChoiceField(choices=AlertKind.choices, widget=forms.HiddenInput)
+    key = forms.CharField(max_length=32, widget=forms.HiddenInput)
+    note = NotesField(
+        label="Note (optional)",
+        required=False,
+        max_length=500,
+        error_messages={
+            "max_length": "Please keep the note to %(limit_value)s characters or fewer."
+        },
+    )
+
+
+class ProgrammeForm(forms.ModelForm):
+    """The programme's own settings, and the version the physio started editing from."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    class Meta:
+        model = Programme
+        fields = ["target_per_week", "inactivity_days"]
+        labels = {
+            "target_per_week": "Target sessions a week",
+            "inactivity_days": "Alert me after this many days without a session",
+        }
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        _limit_messages(self)
+
+
+class ProgrammeExerciseForm(forms.ModelForm):
+    """One exercise of a programme: in or out, its place, its dose, a personal note."""
+
+    order = forms.IntegerField(label="Position", min_value=1, max_value=99)
+
+    class Meta:
+        model = ProgrammeExercise
+        fields = [
+            "included",
+            "order",
+            "sets",
+            "reps",
+            "hold_seconds",
+            "per_side",
+            "rest_seconds",
+            "note",
+        ]
+        labels = {
+            "included": "In the programme",
+            "hold_seconds": "Hold (seconds)",
+            "per_side": "On each side",
+            "rest_seconds": "Rest between sets (seconds)",
+            "note": "Note for the patient",
+        }
+        help_texts = {"reps": "", "hold_seconds": "", "rest_seconds": "", "per_side": ""}
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        _limit_messages(self)
+        self.fields["note"].widget.attrs["placeholder"] = "e.g. keep the bridge low for now"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import history, sessions, today
+from .views import history, review, sessions, today
 
 app_name = "tracking"
 
@@ -25,5 +25,21 @@ urlpatterns = [
         "sessions/<int:session_id>/entries/<int:entry_id>/skip/",
         sessions.entry_skip,
         name="entry-skip",
+    ),
+    # The physio's side.
+    path("patients/", review.caseload, name="caseload"),
+    path("patients/<int:patient_id>/", review.patient_detail, name="patient"),
+    path("patients/<int:patient_id>/programme/", review.edit_programme, name="programme-edit"),
+    path("patients/<int:patient_id>/comments/", review.add_comment, name="comment"),
+    path("patients/<int:patient_id>/alerts/seen/", review.acknowledge_alert, name="acknowledge"),
+    path(
+        "patients/<int:patient_id>/sessions/<int:session_id>/",
+        review.patient_session,
+        name="patient-session",
+    ),
+    path(
+        "patients/<int:patient_id>/sessions/<int:session_id>/comments/",
+        review.add_comment,
+        name="session-comment",
     ),
 ]

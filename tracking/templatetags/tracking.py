@@ -1,6 +1,9 @@
 import datetime as dt
+from fractions import Fraction
 
 from django import template
+
+from ..review import format_pain
 
 register = template.Library()
 
@@ -14,3 +17,20 @@ def minutes(duration: dt.timedelta | None) -> str:
     if whole < 1:
         return "under a minute"
     return f"{whole} minute{'s' if whole != 1 else ''}"
+
+
+@register.filter
+def days_ago(days: int | None) -> str:
+    if days is None:
+        return ""
+    if days == 0:
+        return "today"
+    if days == 1:
+        return "yesterday"
+    return f"{days} days ago"
+
+
+@register.filter
+def pain(value: Fraction | float | None) -> str:
+    """An average pain score to one decimal place, without a trailing ".0"."""
+    return "" if value is None else format_pain(value)

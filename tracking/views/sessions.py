@@ -18,7 +18,7 @@ from accounts.http import AuthedRequest
 
 from ..access import get_entry_for, get_session_for, patient_required
 from ..forms import EntryForm, FinishSessionForm, StartSessionForm
-from ..models import Session, SessionEntry
+from ..models import Comment, Session, SessionEntry
 
 SESSION_TEMPLATE = "tracking/session.html"
 
@@ -45,7 +45,13 @@ def start_session(request: AuthedRequest) -> HttpResponse:
 @patient_required
 def session_detail(request: AuthedRequest, session_id: int) -> HttpResponse:
     session = get_session_for(request, session_id)
-    return render(request, SESSION_TEMPLATE, _session_context(session))
+    comments = list(session.comments.select_related("author"))
+    response = render(
+        request, SESSION_TEMPLATE, {**_session_context(session), "comments": comments}
+    )
+    # Shown now, so no longer new (the page above still marks them as new).
+    Comment.objects.filter(pk__in=[comment.pk for comment in comments]).mark_read()
+    return response
 
 
 def _entry_form(entry: SessionEntry, data: object = None) -> EntryForm:
@@ -168,6 +174,7 @@ def finish_session(request: AuthedRequest, session_id: int) -> HttpResponse:
             finished_at=timezone.now(),
             pain_after=form.cleaned_data["pain_after"],
             notes=form.cleaned_data["notes"],
+            flagged=form.cleaned_data["flagged"],
         )
         if finished:
             messages.success(request, "Session saved. Well done for showing up for yourself.")

@@ -1,4 +1,8 @@
+import datetime as dt
+
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q, Subquery
+from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -8,7 +12,10 @@ from accounts.http import AuthedRequest
 from exercises.models import total_minutes
 
 from ..access import patient_required
-from ..models import Programme, Session
+from ..models import Comment, Programme, Session
+
+RECENT_COMMENTS = dt.timedelta(days=14)
+MAX_COMMENTS_SHOWN = 10
 
 
 @require_GET
@@ -18,6 +25,8 @@ def home(request: AuthedRequest) -> HttpResponse:
     user = request.user
     if user.is_patient:
         return redirect("tracking:today")
+    if user.is_physio:
+        return redirect("tracking:caseload")
     if user.is_staff:
         return redirect("admin:index")
     return redirect("exercises:routine")
@@ -29,8 +38,18 @@ def today(request: AuthedRequest) -> HttpResponse:
     patient = request.user
     day = timezone.localdate()
     sessions = Session.objects.for_patient(patient)
-    items = list(Programme.for_patient(patient).items())
-    return render(
+    programme = Programme.for_patient(patient)
+    items = list(programme.included_items())
+    # Changes the patient has not had a session with yet.
+    last_version = sessions.exclude(programme_version=None).values_list(
+        "programme_version", flat=True
+    )[:1]
+    comments = list(
+        Comment.objects.filter(patient=patient)
+        .filter(Q(read_at=None) | Q(created_at__gte=timezone.now() - RECENT_COMMENTS))
+        .select_related("author", "session")[:MAX_COMMENTS_SHOWN]
+    )
+    response = render(
         request,
         "tracking/today.html",
         {
@@ -39,5 +58,12 @@ def today(request: AuthedRequest) -> HttpResponse:
             "in_progress": sessions.in_progress().with_counts().first(),
             "items": items,
             "minutes": total_minutes(items),
+            "comments": comments,
+            "versions": programme.versions.filter(number__gt=Coalesce(Subquery(last_version), 1))
+            .select_related("created_by")
+            .order_by("-number"),
         },
     )
+    # Shown now, so no longer new (the page above still marks them as new).
+    Comment.objects.filter(pk__in=[comment.pk for comment in comments]).mark_read()
+    return response

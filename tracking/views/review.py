@@ -1,0 +1,294 @@
+"""The physio's side: the caseload, each patient's record, comments, alerts, programme.
+
+Every view takes the patient through get_patient_for, so a patient who is not
+in the physio's care answers 404, exactly as if they did not exist.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import IntegrityError
+from django.db.models import Prefetch
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from accounts.http import AuthedRequest
+from accounts.models import User
+
+from ..access import get_patient_for, get_patient_session_for, physio_required
+from ..forms import AcknowledgeForm, CommentForm, ProgrammeExerciseForm, ProgrammeForm
+from ..models import (
+    AlertAcknowledgement,
+    Comment,
+    Programme,
+    ProgrammeChangedMeanwhile,
+    Session,
+    SessionEntry,
+)
+from ..review import Progress, find_alert, progress_for
+
+SESSIONS_PER_PAGE = 10
+
+
+def _by_name(row: Progress) -> tuple[str, str, str]:
+    patient = row.patient
+    return (patient.last_name.lower(), patient.first_name.lower(), patient.username)
+
+
+SORTS: dict[str, tuple[str, Callable[[Progress], Any]]] = {
+    "attention": ("Needs attention first", lambda row: (row.attention_rank, _by_name(row))),
+    "name": ("Name", _by_name),
+    "adherence": (
+        "Lowest adherence first",
+        lambda row: (row.adherence_28, row.adherence_7, _by_name(row)),
+    ),
+}
+FILTERS = {"all": "All patients", "attention": "Needing attention"}
+
+
+@require_GET
+@physio_required
+@vary_on_headers("HX-Request")
+def caseload(request: AuthedRequest) -> HttpResponse:
+    """The physio's home: every patient in their care, most in need first."""
+    sort = request.GET.get("sort", "")
+    sort = sort if sort in SORTS else "attention"
+    show = request.GET.get("show", "")
+    show = show if show in FILTERS else "all"
+
+    rows = progress_for(User.objects.patients_of(request.user), timezone.localdate())
+    needing_attention = sum(row.needs_attention for row in rows)
+    if show == "attention":
+        rows = [row for row in rows if row.needs_attention]
+    rows.sort(key=SORTS[sort][1])
+
+    template = "tracking/caseload.html"
+    if request.htmx and not request.htmx.history_restore_request:
+        template += "#caseload"
+    return render(
+        request,
+        template,
+        {
+            "rows": rows,
+            "needing_attention": needing_attention,
+            "sort": sort,
+            "sort_label": SORTS[sort][0],
+            "show": show,
+            "sorts": {key: label for key, (label, _) in SORTS.items()},
+            "filters": FILTERS,
+        },
+    )
+
+
+def _progress_of(request: AuthedRequest, patient: User) -> Progress:
+    [progress] = progress_for(
+        User.objects.patients_of(request.user).filter(pk=patient.pk), timezone.localdate()
+    )
+    return progress
+
+
+def _patient_context(
+    request: AuthedRequest,
+    patient: User,
+    *,
+    comment_form: CommentForm | None = None,
+    acknowledge_form: AcknowledgeForm | None = None,
+) -> dict[str, object]:
+    progress = _progress_of(request, patient)
+    programme = Programme.for_patient(patient)
+    sessions = (
+        Session.objects.for_patient(patient)
+        .with_counts()
+        .prefetch_related(
+            Prefetch("entries", queryset=SessionEntry.objects.select_related("exercise")),
+            Prefetch("comments", queryset=Comment.objects.select_related("author")),
+        )
+    )
+    page = Paginator(sessions, SESSIONS_PER_PAGE).get_page(request.GET.get("page"))
+
+    def form_for(kind: str, key: str) -> AcknowledgeForm:
+        posted = acknowledge_form.data if acknowledge_form is not None else {}
+        if acknowledge_form is not None and (posted.get("kind"), posted.get("key")) == (kind, key):
+            return acknowledge_form
+        return AcknowledgeForm(initial={"kind": kind, "key": key}, auto_id=f"ack-{kind}-{key}-%s")
+
+    return {
+        "patient": patient,
+        "progress": progress,
+        "alerts": [(alert, form_for(alert.kind, alert.key)) for alert in progress.alerts],
+        "programme": programme,
+        "items": list(programme.items()),
+        "versions": programme.versions.select_related("created_by")[:5],
+        "page": page,
+        "programme_comments": patient.comments_received.filter(session=None).select_related(
+            "author"
+        )[:20],
+        "acknowledgements": AlertAcknowledgement.objects.filter(patient=patient).select_related(
+            "acknowledged_by"
+        )[:20],
+        "comment_form": comment_form or CommentForm(),
+    }
+
+
+@require_GET
+@physio_required
+@vary_on_headers("HX-Request")
+def patient_detail(request: AuthedRequest, patient_id: int) -> HttpResponse:
+    patient = get_patient_for(request, patient_id)
+    template = "tracking/patient.html"
+    if request.htmx and not request.htmx.history_restore_request:
+        template += "#timeline"
+    return render(request, template, _patient_context(request, patient))
+
+
+def _session_context(
+    patient: User, session: Session, comment_form: CommentForm | None = None
+) -> dict[str, object]:
+    return {
+        "patient": patient,
+        "session": session,
+        "entries": session.entries.select_related("exercise"),
+        "comments": session.comments.select_related("author"),
+        "comment_form": comment_form or CommentForm(),
+    }
+
+
+@require_GET
+@physio_required
+def patient_session(request: AuthedRequest, patient_id: int, session_id: int) -> HttpResponse:
+    patient = get_patient_for(request, patient_id)
+    session = get_patient_session_for(request, patient, session_id)
+    return render(request, "tracking/patient_session.html", _session_context(patient, session))
+
+
+@require_POST
+@physio_required
+def add_comment(
+    request: AuthedRequest, patient_id: int, session_id: int | None = None
+) -> HttpResponse:
+    """A comment on one session, or (without a session) on the programme as a whole."""
+    patient = get_patient_for(request, patient_id)
+    session = get_patient_session_for(request, patient, session_id) if session_id else None
+    form = CommentForm(request.POST)
+    if not form.is_valid():
+        if session is not None:
+            context = _session_context(patient, session, form)
+            return render(request, "tracking/patient_session.html", context)
+        context = _patient_context(request, patient, comment_form=form)
+        return render(request, "tracking/patient.html", context)
+
+    Comment.objects.create(
+        patient=patient, author=request.user, session=session, body=form.cleaned_data["body"]
+    )
+    messages.success(
+        request, f"Comment sent. {patient.first_name or patient} will see it on their Today page."
+    )
+    if session is not None:
+        return redirect("tracking:patient-session", patient.pk, session.pk)
+    return redirect(reverse("tracking:patient", args=[patient.pk]) + "#comments")
+
+
+@require_POST
+@physio_required
+def acknowledge_alert(request: AuthedRequest, patient_id: int) -> HttpResponse:
+    """Mark an alert as seen: it leaves the list and stays in the patient's record."""
+    patient = get_patient_for(request, patient_id)
+    form = AcknowledgeForm(request.POST)
+    if not form.is_valid():
+        if "kind" in form.errors or "key" in form.errors:
+            messages.error(request, "That alert could not be found. Here is the latest.")
+            return redirect("tracking:patient", patient.pk)
+        context = _patient_context(request, patient, acknowledge_form=form)
+        return render(request, "tracking/patient.html", context)
+
+    alert = find_alert(
+        _progress_of(request, patient), form.cleaned_data["kind"], form.cleaned_data["key"]
+    )
+    if alert is None:
+        messages.info(request, "That alert no longer needs attention: it was already dealt with.")
+        return redirect("tracking:patient", patient.pk)
+    try:
+        AlertAcknowledgement.objects.create(
+            patient=patient,
+            kind=alert.kind,
+            key=alert.key,
+            summary=alert.summary[:200],
+            acknowledged_by=request.user,
+            note=form.cleaned_data["note"],
+        )
+    except IntegrityError:
+        messages.info(request, "That alert was already marked as seen.")
+    else:
+        messages.success(request, "Marked as seen. It stays in the patient's record below.")
+    return redirect("tracking:patient", patient.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@physio_required
+def edit_programme(request: AuthedRequest, patient_id: int) -> HttpResponse:
+    """Switch exercises on or off, reorder them, change doses and notes, set targets.
+
+    Each save that changes something is a new version, used from the patient's
+    next session on; sessions already logged keep the dose they were given.
+    """
+    patient = get_patient_for(request, patient_id)
+    programme = Programme.for_patient(patient)
+    items = list(programme.items())
+    data = request.POST if request.method == "POST" else None
+    form = ProgrammeForm(data, instance=programme, initial={"version": programme.version})
+    item_forms = [
+        ProgrammeExerciseForm(data, instance=item, prefix=f"exercise-{item.pk}") for item in items
+    ]
+    latest_changes: list[str] = []
+    # Every form is checked, so every mistake is shown at once.
+    if data is not None and all([form.is_valid(), *[f.is_valid() for f in item_forms]]):
+        try:
+            version = programme.change(
+                request.user,
+                expected_version=form.cleaned_data["version"],
+                target_per_week=form.cleaned_data["target_per_week"],
+                inactivity_days=form.cleaned_data["inactivity_days"],
+                items=[item_form.instance for item_form in item_forms],
+            )
+        except ProgrammeChangedMeanwhile as exc:
+            latest = programme.versions.select_related("created_by").first()
+            latest_changes = latest.changes if latest else []
+            who = latest.created_by if latest and latest.created_by else "Someone"
+            form.add_error(
+                None,
+                f"{who} saved a change to this programme while you were editing it "
+                "(shown below). Your values are still here: check them, then save again "
+                "to apply them.",
+            )
+            # Saving again now applies these values over the latest version.
+            resubmit = request.POST.copy()
+            resubmit["version"] = str(exc.current_version)
+            form.data = resubmit
+        else:
+            name = patient.first_name or str(patient)
+            if version is None:
+                messages.info(request, "Nothing was changed, so the programme stays as it was.")
+            else:
+                messages.success(
+                    request,
+                    f"Saved as version {version.number}. {name} gets it from their next session.",
+                )
+            return redirect("tracking:patient", patient.pk)
+    return render(
+        request,
+        "tracking/programme_edit.html",
+        {
+            "patient": patient,
+            "programme": programme,
+            "form": form,
+            "rows": list(zip(items, item_forms, strict=True)),
+            "error_count": sum(len(f.errors) for f in [form, *item_forms]),
+            "latest_changes": latest_changes,
+        },
+    )
