@@ -145,7 +145,7 @@ def test_a_deactivated_patient_is_signed_out(patient_client, patient):
     ("who", "destination"),
     [
         ("patient", "tracking:today"),
-        ("physio", "exercises:routine"),
+        ("physio", "tracking:caseload"),
         ("staff_admin", "admin:index"),
     ],
 )

@@ -5,9 +5,12 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import F
 
+from django.utils import timezone
+
 from accounts.models import User
-from tracking.management.commands.demo_data import DEMO_PASSWORD, HISTORY_DAYS
+from tracking.management.commands.demo_data import DEMO_PASSWORD, HISTORY_DAYS, PATIENTS
 from tracking.models import Session
+from tracking.review import progress_for
 
 
 @pytest.fixture
@@ -16,12 +19,35 @@ def demo(db, settings):
     call_command("demo_data", stdout=io.StringIO())
 
 
-def test_it_creates_an_admin_a_physio_and_two_patients(demo):
+def test_it_creates_an_admin_two_physios_and_a_caseload_of_patients(demo):
     admin = User.objects.get(username="admin")
     assert admin.is_superuser
     assert admin.check_password(DEMO_PASSWORD)
-    assert User.objects.get(username="physio").is_physio
-    assert {u.username for u in User.objects.all() if u.is_patient} == {"alice", "ben"}
+    physio = User.objects.get(username="physio")
+    assert physio.is_physio
+    assert User.objects.get(username="sam").is_physio
+    patients = {u.username for u in User.objects.all() if u.is_patient}
+    assert patients == {demo.username for demo in PATIENTS}
+    assert 10 <= User.objects.patients_of(physio).count() <= 14
+
+
+def test_the_caseload_shows_improving_stalled_stopped_and_flaring_patients(demo):
+    physio = User.objects.get(username="physio")
+    rows = {
+        row.patient.username: row
+        for row in progress_for(User.objects.patients_of(physio), timezone.localdate())
+    }
+
+    flaring = rows["chloe"]
+    assert flaring.trend == "worse"
+    assert {alert.kind for alert in flaring.alerts} >= {"pain_rose", "flagged", "pain_worse"}
+    assert [alert.kind for alert in rows["dev"].alerts] == ["inactive"]  # stopped
+    assert not rows["emma"].alerts  # doing well
+    assert rows["emma"].adherence_28 > 80
+    assert rows["farid"].adherence_28 < 70  # stalled
+    # Alice's old flare-up was already dealt with: it is in her record, not in the list.
+    assert not rows["alice"].alerts
+    assert User.objects.get(username="alice").alert_acknowledgements.exists()
 
 
 @pytest.mark.parametrize("username", ["alice", "ben"])
@@ -54,7 +80,7 @@ def test_running_it_twice_changes_nothing(demo):
     call_command("demo_data", stdout=io.StringIO())
 
     assert Session.objects.count() == before
-    assert User.objects.count() == 4
+    assert User.objects.count() == 3 + len(PATIENTS)
 
 
 def test_it_prints_the_logins(db, settings, capsys):
@@ -62,7 +88,7 @@ def test_it_prints_the_logins(db, settings, capsys):
     call_command("demo_data")
 
     out = capsys.readouterr().out
-    for username in ("alice", "ben", "physio", "admin", DEMO_PASSWORD):
+    for username in ("alice", "ben", "chloe", "physio", "sam", "admin", DEMO_PASSWORD):
         assert username in out
 
 

@@ -1,7 +1,8 @@
-"""Demo accounts with six weeks of believable history, for trying BackTrack out.
+"""Demo accounts with up to six weeks of believable history, for trying BackTrack out.
 
-Safe to run again: accounts are reset to the demo password, and history is
-only made for a patient who has none yet.
+The physio's caseload shows the patients a real clinic has: improving,
+stalled, stopped and flaring. Safe to run again: accounts are reset to the
+demo password, and history is only made for a patient who has none yet.
 """
 
 import datetime as dt
@@ -15,8 +16,15 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Role, User
-from tracking.models import Programme, Session, SessionEntry
+from accounts.models import Assignment, Role, User
+from tracking.models import (
+    AlertAcknowledgement,
+    AlertKind,
+    Programme,
+    Session,
+    SessionEntry,
+)
+from tracking.review import session_alerts
 
 DEMO_PASSWORD = "backtrack-demo"
 HISTORY_DAYS = 42
@@ -33,12 +41,61 @@ class DemoPatient:
     pain_end: float
     flare_days_ago: range  # days with a flare-up: pain jumps, some moves skipped
     gap_days_ago: range  # a stretch with no sessions at all
+    history_days: int = HISTORY_DAYS
+    asks_physio_to_look: bool = False  # at the start of the flare-up
+    physios: tuple[str, ...] = ("physio",)
 
 
+NONE = range(0)
 PATIENTS = [
-    DemoPatient("alice", "Alice", "Morgan", 1, 0.8, 6.5, 2.0, range(17, 21), range(0)),
-    DemoPatient("ben", "Ben", "Carter", 2, 0.55, 5.5, 3.5, range(30, 33), range(2, 6)),
+    # Improving, with a flare-up weeks ago that the physio has already dealt with.
+    DemoPatient("alice", "Alice", "Morgan", 1, 0.8, 6.5, 2.0, range(17, 21), NONE),
+    # Slowly improving, with a gap; seen by two physios.
+    DemoPatient(
+        "ben",
+        "Ben",
+        "Carter",
+        2,
+        0.55,
+        5.5,
+        3.5,
+        range(30, 33),
+        range(2, 6),
+        physios=("physio", "sam"),
+    ),
+    # Flaring now: pain up this week, worse after exercising, asking for help.
+    DemoPatient(
+        "chloe",
+        "Chloe",
+        "Davies",
+        3,
+        0.85,
+        4.0,
+        2.5,
+        range(1, 7),
+        NONE,
+        asks_physio_to_look=True,
+    ),
+    # Stopped eleven days ago.
+    DemoPatient("dev", "Dev", "Patel", 4, 0.75, 6.0, 4.5, NONE, range(1, 12)),
+    # Doing well and doing it daily.
+    DemoPatient("emma", "Emma", "Wilson", 5, 0.95, 5.0, 1.5, NONE, NONE),
+    # Stalled: pain unchanged, about half the sessions.
+    DemoPatient("farid", "Farid", "Haddad", 6, 0.5, 5.0, 5.0, NONE, NONE),
+    # New: started ten days ago.
+    DemoPatient("grace", "Grace", "Okafor", 7, 0.7, 6.0, 5.0, NONE, NONE, history_days=10),
+    # Missed the last few days.
+    DemoPatient("harry", "Harry", "Jones", 8, 0.8, 5.5, 3.0, NONE, range(1, 5)),
+    # Improving, on and off.
+    DemoPatient("isla", "Isla", "Brown", 9, 0.65, 7.0, 3.5, NONE, NONE),
+    # One bad session three days ago.
+    DemoPatient("jack", "Jack", "Murphy", 10, 0.8, 4.5, 3.0, range(3, 4), NONE),
+    # Nearly pain free.
+    DemoPatient("kate", "Kate", "Nguyen", 11, 0.9, 3.0, 0.5, NONE, NONE),
+    # Stalled and rarely exercising.
+    DemoPatient("leo", "Leo", "Rossi", 12, 0.3, 6.0, 6.0, NONE, NONE, physios=("sam",)),
 ]
+PHYSIOS = [("physio", "Priya", "Shah"), ("sam", "Sam", "Taylor")]
 
 
 class Command(BaseCommand):
@@ -59,21 +116,29 @@ class Command(BaseCommand):
             )
         with transaction.atomic():
             self._user("admin", "Ada", "Admin", is_staff=True, is_superuser=True)
-            self._user("physio", "Priya", "Shah", role=Role.PHYSIO)
+            physios = {
+                username: self._user(username, first, last, role=Role.PHYSIO)
+                for username, first, last in PHYSIOS
+            }
             for demo in PATIENTS:
                 patient = self._user(
                     demo.username, demo.first_name, demo.last_name, role=Role.PATIENT
                 )
+                for physio in demo.physios:
+                    Assignment.objects.get_or_create(patient=patient, physio=physios[physio])
                 if not Session.objects.for_patient(patient).exists():
-                    self._history(patient, demo)
+                    self._history(patient, demo, physios[demo.physios[0]])
 
+        others = ", ".join(demo.username for demo in PATIENTS[2:])
         self.stdout.write(
             self.style.SUCCESS("Demo accounts are ready. ")
             + f"Every demo password is: {DEMO_PASSWORD}\n"
             "  patient           alice\n"
             "  patient           ben\n"
-            "  physiotherapist   physio\n"
+            "  physiotherapist   physio  (Priya Shah: a caseload of 11 patients)\n"
+            "  physiotherapist   sam     (Sam Taylor: 2 patients)\n"
             "  admin             admin   (also signs in to /admin/)\n"
+            f"  more patients: {others}\n"
         )
 
     def _user(
@@ -100,28 +165,32 @@ class Command(BaseCommand):
             user.groups.add(Group.objects.get(name=role.value))
         return user
 
-    def _history(self, patient: User, demo: DemoPatient) -> None:
+    def _history(self, patient: User, demo: DemoPatient, physio: User) -> None:
         rng = random.Random(demo.seed)
-        items = list(Programme.for_patient(patient).items())
+        programme = Programme.for_patient(patient)
+        items = list(programme.included_items())
         tz = patient.tzinfo
         today = timezone.localdate(timezone.now(), tz)
         sessions: list[Session] = []
         moves: list[list[tuple[str, int, str]]] = []
+        User.objects.filter(pk=patient.pk).update(
+            date_joined=timezone.now() - dt.timedelta(days=demo.history_days + 1)
+        )
 
-        for days_ago in range(HISTORY_DAYS, 0, -1):
-            flare_starts = days_ago == max(demo.flare_days_ago)
+        for days_ago in range(demo.history_days, 0, -1):
+            flare_starts = bool(demo.flare_days_ago) and days_ago == max(demo.flare_days_ago)
             skipped_day = rng.random() > demo.chance_of_session
             if days_ago in demo.gap_days_ago or (skipped_day and not flare_starts):
                 continue
             day = today - dt.timedelta(days=days_ago)
-            progress = 1 - days_ago / HISTORY_DAYS
+            progress = 1 - days_ago / demo.history_days
             pain = demo.pain_start + (demo.pain_end - demo.pain_start) * progress
             flare = days_ago in demo.flare_days_ago
             if flare:
                 pain += 3
             # Mostly once a day, sometimes twice (morning and evening).
             times = [dt.time(rng.randint(7, 9), rng.choice([0, 15, 30, 45]))]
-            if rng.random() < 0.2:
+            if rng.random() < 0.2 and not flare_starts:
                 times.append(dt.time(rng.randint(18, 20), rng.choice([0, 20, 40])))
             for start_time in times:
                 before = _pain(pain + rng.uniform(-1, 1))
@@ -139,6 +208,8 @@ class Command(BaseCommand):
                         pain_before=before,
                         pain_after=after,
                         notes=_note(rng, flare),
+                        flagged=flare_starts and demo.asks_physio_to_look,
+                        programme_version=programme.version,
                     )
                 )
                 moves.append([_move(rng, flare) for _ in items])
@@ -160,6 +231,26 @@ class Command(BaseCommand):
             for session, session_moves in zip(sessions, moves, strict=True)
             for item, (status, shortfall, effort) in zip(items, session_moves, strict=True)
         )
+        if demo.flare_days_ago and min(demo.flare_days_ago) > 14:
+            # An old flare-up the physio has already looked into.
+            self._acknowledge_flare(patient, physio, sessions)
+
+    def _acknowledge_flare(self, patient: User, physio: User, sessions: list[Session]) -> None:
+        for alert in session_alerts(sessions):
+            if alert.kind != AlertKind.PAIN_ROSE or alert.day is None:
+                continue
+            AlertAcknowledgement.objects.create(
+                patient=patient,
+                kind=alert.kind,
+                key=alert.key,
+                summary=alert.summary,
+                acknowledged_by=physio,
+                acknowledged_at=dt.datetime.combine(
+                    alert.day + dt.timedelta(days=1), dt.time(10), tzinfo=physio.tzinfo
+                ),
+                note="Phoned: lifted boxes at the weekend. Easing off the floor work "
+                "for a few days.",
+            )
 
 
 def _pain(value: float) -> int:
