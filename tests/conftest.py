@@ -1,5 +1,6 @@
 """Shared fixtures: one user per access level, and small factories."""
 
+import datetime as dt
 import importlib
 
 import pytest
@@ -8,8 +9,9 @@ from django.contrib.auth.models import Group
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-from accounts.models import Role, User
+from accounts.models import Assignment, Role, User
 from tracking.models import Session
 
 PASSWORD = "correct-horse-battery"
@@ -113,3 +115,68 @@ def session(patient) -> Session:
 def other_session(other_patient) -> Session:
     session, _ = Session.start(other_patient, pain_before=3)
     return session
+
+
+@pytest.fixture
+def assigned(patient, physio) -> Assignment:
+    """`patient` is in `physio`'s care (and `other_patient` is in nobody's)."""
+    return Assignment.objects.create(patient=patient, physio=physio)
+
+
+@pytest.fixture
+def physio_client(physio) -> Client:
+    client = Client()
+    client.force_login(physio)
+    return client
+
+
+def finished_session(
+    patient: User,
+    days_ago: int,
+    pain_before: int,
+    pain_after: int,
+    *,
+    flagged: bool = False,
+    hour: int = 9,
+) -> Session:
+    """A finished session on one of the patient's past days (no entries: enough for figures)."""
+    day = timezone.localdate(timezone.now(), patient.tzinfo) - dt.timedelta(days=days_ago)
+    started = dt.datetime.combine(day, dt.time(hour), tzinfo=patient.tzinfo)
+    return Session.objects.create(
+        patient=patient,
+        started_at=started,
+        finished_at=started + dt.timedelta(minutes=15),
+        local_date=day,
+        pain_before=pain_before,
+        pain_after=pain_after,
+        flagged=flagged,
+    )
+
+
+def programme_post(programme, changes: dict[str, dict] | None = None, **settings_) -> dict:
+    """The programme form as the page would post it, with `changes` by exercise name."""
+    changes = changes or {}
+    data = {
+        "version": programme.version,
+        "target_per_week": programme.target_per_week,
+        "inactivity_days": programme.inactivity_days,
+        **settings_,
+    }
+    for item in programme.items():
+        values = {
+            "included": item.included,
+            "order": item.order,
+            "sets": item.sets,
+            "reps": item.reps,
+            "hold_seconds": item.hold_seconds,
+            "per_side": item.per_side,
+            "rest_seconds": item.rest_seconds,
+            "note": item.note,
+            **changes.get(item.exercise.name, {}),
+        }
+        for name, value in values.items():
+            if value is True:
+                value = "on"
+            if value is not False:  # an unticked box is not posted at all
+                data[f"exercise-{item.pk}-{name}"] = value
+    return data

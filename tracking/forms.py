@@ -1,4 +1,5 @@
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 
 from exercises.models import MAX_REPS, MAX_SETS
 
@@ -134,18 +135,33 @@ class EntryForm(forms.ModelForm):
 
 
 def _limit_messages(form: forms.BaseForm) -> None:
-    """Say the allowed range in every number field's messages, in one plain sentence."""
-    for field in form.fields.values():
-        if isinstance(field, forms.IntegerField):
-            low, high = field.min_value, field.max_value
-            if low is None:
-                low = 0
-                field.min_value = 0
-            message = f"Enter a whole number from {low} to {high}."
-            field.error_messages.update(
-                required=message, invalid=message, min_value=message, max_value=message
-            )
-            field.widget.attrs.setdefault("inputmode", "numeric")
+    """Give every number field the model's range, said in one plain sentence.
+
+    A model form's number field only knows "not negative"; the model's own
+    validators hold the real range, which is checked here and shown in the
+    message, before the database's constraints would refuse it.
+    """
+    model = form._meta.model if isinstance(form, forms.ModelForm) else None
+    for name, field in form.fields.items():
+        if not isinstance(field, forms.IntegerField):
+            continue
+        limits = list(field.validators)
+        if model is not None and name in {f.name for f in model._meta.get_fields()}:
+            limits += model._meta.get_field(name).validators
+        low = max(
+            (v.limit_value for v in limits if isinstance(v, MinValueValidator)),
+            default=0,
+        )
+        high = min(v.limit_value for v in limits if isinstance(v, MaxValueValidator))
+        field.min_value, field.max_value = low, high
+        field.validators = [
+            v for v in field.validators if not isinstance(v, MinValueValidator | MaxValueValidator)
+        ] + [MinValueValidator(low), MaxValueValidator(high)]
+        field.widget.attrs.update(min=low, max=high, inputmode="numeric")
+        message = f"Enter a whole number from {low} to {high}."
+        field.error_messages.update(
+            required=message, invalid=message, min_value=message, max_value=message
+        )
 
 
 class CommentForm(forms.Form):

@@ -159,7 +159,7 @@ class Programme(models.Model):
         if {item.pk for item in items} != known:
             raise ValueError("Every exercise of the programme must be given, and only those.")
 
-        items = sorted(items, key=lambda item: (item.order, before_order(before, item)))
+        items = sorted(items, key=lambda item: _new_place(before, item))
         for position, item in enumerate(items, start=1):
             item.order = position
         self.target_per_week = target_per_week
@@ -183,12 +183,13 @@ class Programme(models.Model):
         )
 
 
-def before_order(snapshot: dict[str, Any], item: ProgrammeExercise) -> int:
-    """Where an exercise was before an edit: ties in the new order keep the old one."""
-    for position, entry in enumerate(snapshot["exercises"]):
+def _new_place(before: dict[str, Any], item: ProgrammeExercise) -> tuple[int, bool, int]:
+    """Sort key for an edited order: an exercise given a new position goes before one
+    that kept it ("move the bridge to 1" puts it first); other ties keep the old order."""
+    for position, entry in enumerate(before["exercises"]):
         if entry["exercise"] == item.exercise_id:
-            return int(position)
-    return len(snapshot["exercises"])
+            return (item.order, item.order == entry["order"], position)
+    return (item.order, False, len(before["exercises"]))
 
 
 class ProgrammeChangedMeanwhile(Exception):

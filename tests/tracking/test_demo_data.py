@@ -4,7 +4,6 @@ from statistics import mean
 import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import F
-
 from django.utils import timezone
 
 from accounts.models import User
