@@ -234,7 +234,14 @@ class ProgrammeExerciseForm(forms.ModelForm):
             "rest_seconds": "Rest between sets (seconds)",
             "note": "Note for the patient",
         }
-        help_texts = {"reps": "", "hold_seconds": "", "rest_seconds": "", "per_side": ""}
+        help_texts = {
+            "included": "",
+            "reps": "",
+            "hold_seconds": "",
+            "rest_seconds": "",
+            "per_side": "",
+            "note": "",
+        }
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
