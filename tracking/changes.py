@@ -19,11 +19,11 @@ def _dose_changes(old: dict[str, Any], new: dict[str, Any]) -> list[str]:
     if old["reps"] != new["reps"]:
         parts.append(f"{old['reps']} → {new['reps']} reps")
     if old["hold_seconds"] != new["hold_seconds"]:
-        parts.append(f"hold {old['hold_seconds']} → {new['hold_seconds']} s")
+        parts.append(f"hold {old['hold_seconds']} → {_plural(new['hold_seconds'], 'second')}")
     if old["per_side"] != new["per_side"]:
         parts.append("now on each side" if new["per_side"] else "no longer on each side")
     if old["rest_seconds"] != new["rest_seconds"]:
-        parts.append(f"rest {old['rest_seconds']} → {new['rest_seconds']} s")
+        parts.append(f"rest {old['rest_seconds']} → {_plural(new['rest_seconds'], 'second')}")
     if old["note"] != new["note"]:
         if not new["note"]:
             parts.append("note removed")
@@ -60,7 +60,7 @@ def describe_changes(before: Snapshot, after: Snapshot) -> list[str]:
         changes.append("New order of the exercises")
     if before["inactivity_days"] != after["inactivity_days"]:
         changes.append(
-            f"Your physio checks in after {_plural(after['inactivity_days'], 'day')} "
-            f"without a session (was {before['inactivity_days']})"
+            f"Check-in after {before['inactivity_days']} → "
+            f"{_plural(after['inactivity_days'], 'day')} without a session"
         )
     return changes

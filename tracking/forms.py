@@ -143,7 +143,7 @@ def _limit_messages(form: forms.BaseForm) -> None:
     """
     model = form._meta.model if isinstance(form, forms.ModelForm) else None
     for name, field in form.fields.items():
-        if not isinstance(field, forms.IntegerField):
+        if not isinstance(field, forms.IntegerField) or field.widget.is_hidden:
             continue
         limits = list(field.validators)
         if model is not None and name in {f.name for f in model._meta.get_fields()}:
@@ -192,10 +192,19 @@ class AcknowledgeForm(forms.Form):
     )
 
 
+STALE_FORM = "This page is out of date. Open the programme again to change it."
+
+
 class ProgrammeForm(forms.ModelForm):
     """The programme's own settings, and the version the physio started editing from."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.IntegerField(
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": STALE_FORM,
+            "invalid": STALE_FORM,
+        },
+    )
 
     class Meta:
         model = Programme

@@ -158,6 +158,8 @@ class Programme(models.Model):
         known = {item.pk for item in current.exercises.all()}
         if {item.pk for item in items} != known:
             raise ValueError("Every exercise of the programme must be given, and only those.")
+        if not any(item.included for item in items):
+            raise ValueError("A programme needs at least one exercise.")
 
         items = sorted(items, key=lambda item: _new_place(before, item))
         for position, item in enumerate(items, start=1):
@@ -183,13 +185,17 @@ class Programme(models.Model):
         )
 
 
-def _new_place(before: dict[str, Any], item: ProgrammeExercise) -> tuple[int, bool, int]:
-    """Sort key for an edited order: an exercise given a new position goes before one
-    that kept it ("move the bridge to 1" puts it first); other ties keep the old order."""
+def _new_place(before: dict[str, Any], item: ProgrammeExercise) -> tuple[int, int, int]:
+    """Sort key for an edited order, so a moved exercise lands on the position typed.
+
+    On a tie, an exercise moved up goes before the one already there, and one
+    moved down goes after it; exercises that did not move keep their old order.
+    """
     for position, entry in enumerate(before["exercises"]):
         if entry["exercise"] == item.exercise_id:
-            return (item.order, item.order == entry["order"], position)
-    return (item.order, False, len(before["exercises"]))
+            moved = (item.order > entry["order"]) - (item.order < entry["order"])
+            return (item.order, moved, position)
+    return (item.order, 1, len(before["exercises"]))
 
 
 class ProgrammeChangedMeanwhile(Exception):
@@ -368,7 +374,8 @@ class Session(models.Model):
 
         Returns the session and whether it was created.
         """
-        programme = Programme.for_patient(patient)
+        # Locked, so a physio's change lands wholly before this session or wholly after it.
+        programme = Programme.objects.select_for_update().get(pk=Programme.for_patient(patient).pk)
         open_session = cls.objects.for_patient(patient).in_progress().first()
         if open_session is not None:
             return open_session, False

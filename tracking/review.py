@@ -1,8 +1,9 @@
 """The physio's view of how each patient is doing: progress figures and alerts.
 
 Everything is worked out in a fixed number of queries, however many patients
-a caseload holds: one aggregate over sessions for the figures, one for the
-sessions that raise alerts, one for the alerts already acknowledged.
+a caseload holds: the patients with their programme settings, day by day
+totals for the last four weeks, the sessions that raise alerts, and the
+alerts already acknowledged.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from django.db.models import Count, F, Max, Q, QuerySet, Sum, Value
+from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -29,8 +30,8 @@ from .models import (
 
 # A change of 2 points on the 0-10 scale is the usual threshold that matters to patients.
 MEANINGFUL_PAIN_CHANGE = 2
-# Sessions this recent raise alerts (pain rising, "please look") until acknowledged.
-ALERT_WINDOW_DAYS = 28
+# The longer of the two windows the figures cover.
+RECENT_DAYS = 28
 # An acknowledged "pain trending worse" stays quiet this long, then is raised again if still true.
 TREND_ACK_DAYS = 7
 
@@ -50,10 +51,11 @@ class Alert:
 
 @dataclass
 class Progress:
-    """One patient's figures as of `today` (the reader's day)."""
+    """One patient's figures, as of the patient's own `today`."""
 
     patient: User
     today: dt.date
+    since: dt.date  # the first day of the programme: joining, or the first session if earlier
     last_session: dt.date | None
     sessions_7: int
     sessions_28: int
@@ -63,13 +65,26 @@ class Progress:
     pain_previous_7: Fraction | None
     alerts: list[Alert] = field(default_factory=list)
 
+    def _target(self, days: int) -> int:
+        # A patient who started this week is measured against this week's days only.
+        days = max(1, min(days, (self.today - self.since).days + 1))
+        return math.ceil(self.target_per_week * days / 7)
+
+    @property
+    def target_7(self) -> int:
+        return self._target(7)
+
+    @property
+    def target_28(self) -> int:
+        return self._target(28)
+
     @property
     def adherence_7(self) -> int:
-        return _percent(self.sessions_7, self.target_per_week)
+        return _percent(self.sessions_7, self.target_7)
 
     @property
     def adherence_28(self) -> int:
-        return _percent(self.sessions_28, self.target_per_week * 4)
+        return _percent(self.sessions_28, self.target_28)
 
     @property
     def days_since_last(self) -> int | None:
@@ -109,62 +124,86 @@ class Progress:
 
 
 def _percent(done: int, target: int) -> int:
-    # Rounded down, capped at 100: two sessions on a good day do not make up for a missed one.
+    # Rounded down and capped at 100: doing more than the target is not more than all of it.
     return min(100, math.floor(100 * done / target)) if target else 0
 
 
-def _average(total: int | None, count: int) -> Fraction | None:
-    return Fraction(total, count) if total is not None and count else None
+@dataclass
+class _Window:
+    sessions: int = 0
+    pain_total: int = 0
+
+    def add(self, sessions: int, pain_total: int) -> None:
+        self.sessions += sessions
+        self.pain_total += pain_total
+
+    @property
+    def pain(self) -> Fraction | None:
+        return Fraction(self.pain_total, self.sessions) if self.sessions else None
 
 
-def progress_for(patients: QuerySet[User], today: dt.date) -> list[Progress]:
-    """Figures and open alerts for each patient, in three queries whatever their number.
+def progress_for(patients: QuerySet[User], now: dt.datetime | None = None) -> list[Progress]:
+    """Figures and open alerts for each patient, in four queries whatever their number.
 
-    `today` is the reader's day; windows are whole local days ending today.
+    Every window is made of whole days ending on the patient's own today, in
+    their own time zone, as their sessions' days are.
     """
-    week_start = today - dt.timedelta(days=6)
-    previous_week_start = today - dt.timedelta(days=13)
-    month_start = today - dt.timedelta(days=27)
-    finished = Q(exercise_sessions__finished_at__isnull=False)
-
-    def on_or_after(day: dt.date) -> Q:
-        return finished & Q(exercise_sessions__local_date__gte=day)
-
-    this_week = on_or_after(week_start)
-    previous_week = finished & Q(
-        exercise_sessions__local_date__gte=previous_week_start,
-        exercise_sessions__local_date__lt=week_start,
+    now = now or timezone.now()
+    rows = list(
+        patients.annotate(
+            last_session=Max("exercise_sessions__local_date", filter=_FINISHED),
+            first_session=Min("exercise_sessions__local_date", filter=_FINISHED),
+            target=Coalesce("programme__target_per_week", Value(TARGET_PER_WEEK_DEFAULT)),
+            threshold=Coalesce("programme__inactivity_days", Value(INACTIVITY_DAYS_DEFAULT)),
+        ).order_by("last_name", "first_name", "username")
     )
-    rows = patients.annotate(
-        last_session=Max("exercise_sessions__local_date", filter=finished),
-        sessions_7=Count("exercise_sessions", filter=this_week),
-        sessions_28=Count("exercise_sessions", filter=on_or_after(month_start)),
-        pain_sum_7=Sum("exercise_sessions__pain_before", filter=this_week),
-        pain_sum_previous_7=Sum("exercise_sessions__pain_before", filter=previous_week),
-        sessions_previous_7=Count("exercise_sessions", filter=previous_week),
-        target=Coalesce("programme__target_per_week", Value(TARGET_PER_WEEK_DEFAULT)),
-        threshold=Coalesce("programme__inactivity_days", Value(INACTIVITY_DAYS_DEFAULT)),
-    ).order_by("last_name", "first_name", "username")
+    # Each patient's day per day totals, for the last four weeks of any time zone.
+    horizon = now.date() - dt.timedelta(days=RECENT_DAYS + 2)
+    daily: dict[int, list[tuple[dt.date, int, int]]] = defaultdict(list)
+    for patient_id, day, sessions, pain_total in (
+        Session.objects.finished()
+        .filter(patient__in=patients.values("pk"), local_date__gte=horizon)
+        .values_list("patient_id", "local_date")
+        .annotate(Count("pk"), Sum("pain_before"))
+        .order_by()
+    ):
+        daily[patient_id].append((day, sessions, pain_total))
 
-    result = [
-        Progress(
-            patient=row,
-            today=today,
-            last_session=row.last_session,
-            sessions_7=row.sessions_7,
-            sessions_28=row.sessions_28,
-            target_per_week=row.target,
-            inactivity_days=row.threshold,
-            pain_7=_average(row.pain_sum_7, row.sessions_7),
-            pain_previous_7=_average(row.pain_sum_previous_7, row.sessions_previous_7),
+    result = []
+    for row in rows:
+        today = timezone.localdate(now, row.tzinfo)
+        joined = timezone.localdate(row.date_joined, row.tzinfo)
+        this_week, previous_week, month = _Window(), _Window(), _Window()
+        for day, sessions, pain_total in daily[row.pk]:
+            days_ago = (today - day).days
+            if 0 <= days_ago < 7:
+                this_week.add(sessions, pain_total)
+            elif 7 <= days_ago < 14:
+                previous_week.add(sessions, pain_total)
+            if 0 <= days_ago < RECENT_DAYS:
+                month.add(sessions, pain_total)
+        result.append(
+            Progress(
+                patient=row,
+                today=today,
+                since=min(joined, row.first_session or joined),
+                last_session=row.last_session,
+                sessions_7=this_week.sessions,
+                sessions_28=month.sessions,
+                target_per_week=row.target,
+                inactivity_days=row.threshold,
+                pain_7=this_week.pain,
+                pain_previous_7=previous_week.pain,
+            )
         )
-        for row in rows
-    ]
-    _add_alerts(result, patients, today)
+    _add_alerts(result, patients)
     return result
 
 
-def _add_alerts(result: list[Progress], patients: QuerySet[User], today: dt.date) -> None:
+_FINISHED = Q(exercise_sessions__finished_at__isnull=False)
+
+
+def _add_alerts(result: list[Progress], patients: QuerySet[User]) -> None:
     patient_ids = patients.values("pk")
     acknowledged: dict[int, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
     for patient_id, kind, key in AlertAcknowledgement.objects.filter(
@@ -173,12 +212,10 @@ def _add_alerts(result: list[Progress], patients: QuerySet[User], today: dt.date
         acknowledged[patient_id][kind].add(key)
 
     by_patient: dict[int, list[Session]] = defaultdict(list)
+    # A session alert stays until a physio has seen it, however old it is.
     for session in (
         Session.objects.finished()
-        .filter(
-            patient__in=patient_ids,
-            local_date__gt=today - dt.timedelta(days=ALERT_WINDOW_DAYS),
-        )
+        .filter(patient__in=patient_ids)
         .filter(Q(flagged=True) | Q(pain_after__gte=F("pain_before") + MEANINGFUL_PAIN_CHANGE))
         .order_by("-started_at")
         .only("pk", "patient_id", "local_date", "pain_before", "pain_after", "flagged")
@@ -190,7 +227,9 @@ def _add_alerts(result: list[Progress], patients: QuerySet[User], today: dt.date
         alerts = [*session_alerts(by_patient[progress.patient.pk]), *_trend_alerts(progress)]
         alerts.extend(_inactivity_alerts(progress))
         progress.alerts = [
-            alert for alert in alerts if not _is_acknowledged(alert, seen[alert.kind], today)
+            alert
+            for alert in alerts
+            if not _is_acknowledged(alert, seen[alert.kind], progress.today)
         ]
 
 
@@ -239,8 +278,7 @@ def _trend_alerts(progress: Progress) -> list[Alert]:
 
 def _inactivity_alerts(progress: Progress) -> list[Alert]:
     if progress.last_session is None:
-        since = timezone.localdate(progress.patient.date_joined, progress.patient.tzinfo)
-        if (progress.today - since).days < progress.inactivity_days:
+        if (progress.today - progress.since).days < progress.inactivity_days:
             return []
         return [Alert(AlertKind.INACTIVE, "never", "No session logged yet")]
     days = progress.days_since_last
@@ -275,7 +313,12 @@ def format_pain(value: Fraction | float) -> str:
 
 
 def find_alert(progress: Progress, kind: str, key: str) -> Alert | None:
+    """The open alert a physio is acknowledging.
+
+    A trend has one open alert at most, keyed by the day it is seen: a page
+    shown before midnight and acknowledged after it still finds it.
+    """
     for alert in progress.alerts:
-        if alert.kind == kind and alert.key == key:
+        if alert.kind == kind and (alert.key == key or kind == AlertKind.PAIN_WORSE):
             return alert
     return None

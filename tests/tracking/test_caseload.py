@@ -15,9 +15,7 @@ from tracking.review import progress_for
 
 
 def progress_of(patient: User, physio: User):
-    [progress] = progress_for(
-        User.objects.patients_of(physio).filter(pk=patient.pk), timezone.localdate()
-    )
+    [progress] = progress_for(User.objects.patients_of(physio).filter(pk=patient.pk))
     return progress
 
 
@@ -43,7 +41,14 @@ def test_figures_count_finished_sessions_in_the_last_7_and_28_days(patient, phys
     assert progress.adherence_28 == 17  # 5 of 28
 
 
+def joined(patient: User, days_ago: int) -> None:
+    User.objects.filter(pk=patient.pk).update(
+        date_joined=timezone.now() - dt.timedelta(days=days_ago)
+    )
+
+
 def test_adherence_uses_the_programmes_target_and_stops_at_100(patient, physio, assigned):
+    joined(patient, 60)
     Programme.objects.filter(pk=Programme.for_patient(patient).pk).update(target_per_week=2)
     for days_ago in (0, 0, 1):
         finished_session(patient, days_ago, pain_before=4, pain_after=3)
@@ -53,6 +58,22 @@ def test_adherence_uses_the_programmes_target_and_stops_at_100(patient, physio, 
     assert progress.target_per_week == 2
     assert progress.adherence_7 == 100  # 3 of 2
     assert progress.adherence_28 == 37  # 3 of 8
+
+
+@pytest.mark.parametrize(
+    ("joined_days_ago", "target_7", "target_28"),
+    [(0, 1, 1), (2, 3, 3), (6, 7, 7), (7, 7, 8), (27, 7, 28), (40, 7, 28)],
+)
+def test_a_new_patient_is_measured_against_the_days_since_they_started(
+    patient, physio, assigned, joined_days_ago, target_7, target_28
+):
+    joined(patient, joined_days_ago)
+    finished_session(patient, 0, pain_before=4, pain_after=3)
+
+    progress = progress_of(patient, physio)
+
+    assert (progress.target_7, progress.target_28) == (target_7, target_28)
+    assert progress.adherence_7 == 100 // target_7
 
 
 def test_a_patient_with_no_sessions_has_empty_figures(patient, physio, assigned):
@@ -78,7 +99,7 @@ def test_no_session_for_3_days_raises_an_alert(patient, physio, assigned, days_a
         assert progress.alerts[0].summary.startswith(f"No session for {days_ago} days")
 
 
-@pytest.mark.parametrize(("days_ago", "alerted"), [(4, False), (5, True)])
+@pytest.mark.parametrize(("days_ago", "alerted"), [(4, False), (5, True), (6, True)])
 def test_the_inactivity_threshold_is_a_programme_setting(
     patient, physio, assigned, days_ago, alerted
 ):
@@ -88,13 +109,11 @@ def test_the_inactivity_threshold_is_a_programme_setting(
     assert (AlertKind.INACTIVE in kinds(progress_of(patient, physio))) is alerted
 
 
-@pytest.mark.parametrize(("joined_days_ago", "alerted"), [(2, False), (3, True)])
+@pytest.mark.parametrize(("joined_days_ago", "alerted"), [(2, False), (3, True), (4, True)])
 def test_a_patient_who_never_started_is_alerted_after_the_threshold(
     patient, physio, assigned, joined_days_ago, alerted
 ):
-    User.objects.filter(pk=patient.pk).update(
-        date_joined=timezone.now() - dt.timedelta(days=joined_days_ago)
-    )
+    joined(patient, joined_days_ago)
 
     progress = progress_of(patient, physio)
 
@@ -114,12 +133,16 @@ def test_pain_rising_by_2_in_a_session_raises_an_alert(patient, physio, assigned
         assert alert.summary.startswith(f"Pain rose from 4 to {4 + rise} during the session")
 
 
-def test_only_sessions_of_the_last_4_weeks_raise_session_alerts(patient, physio, assigned):
-    finished_session(patient, 28, pain_before=2, pain_after=6, flagged=True)
-    finished_session(patient, 27, pain_before=2, pain_after=2, flagged=True)
+def test_a_session_alert_stays_until_seen_however_old(patient, physio, assigned):
+    old = finished_session(patient, 90, pain_before=2, pain_after=6, flagged=True)
     finished_session(patient, 0, pain_before=2, pain_after=2)
 
-    assert kinds(progress_of(patient, physio)) == [AlertKind.FLAGGED]
+    alerts = progress_of(patient, physio).alerts
+
+    assert [(alert.kind, alert.session_id) for alert in alerts] == [
+        (AlertKind.FLAGGED, old.pk),
+        (AlertKind.PAIN_ROSE, old.pk),
+    ]
 
 
 def _weeks(patient, previous: list[int], this: list[int]) -> None:
@@ -285,6 +308,7 @@ def caseload(make_user, physio):
         ("flagged", "Zane"),
     ]:
         patients[username] = make_user(username, Role.PATIENT, last_name=last_name)
+        joined(patients[username], 60)
         Assignment.objects.create(patient=patients[username], physio=physio)
     for days_ago in range(7):
         finished_session(patients["steady"], days_ago, pain_before=3, pain_after=2)
@@ -356,13 +380,15 @@ def test_a_physio_with_nobody_assigned_sees_an_explanation(physio_client):
 
 
 def _big_caseload(physio: User, size: int) -> None:
-    """`size` patients with a week of sessions each, one rising pain, made in bulk."""
+    """`size` patients, each with a programme, two weeks of sessions every other day,
+    two open alerts and one acknowledged, made in bulk."""
     group = Group.objects.get(name=Role.PATIENT.value)
     users = User.objects.bulk_create(User(username=f"p{n}", last_name=f"P{n}") for n in range(size))
     User.groups.through.objects.bulk_create(
         User.groups.through(user_id=user.pk, group_id=group.pk) for user in users
     )
     Assignment.objects.bulk_create(Assignment(patient=user, physio=physio) for user in users)
+    Programme.objects.bulk_create(Programme(patient=user, target_per_week=5) for user in users)
     today = timezone.localdate()
     sessions = []
     for user in users:
@@ -376,12 +402,22 @@ def _big_caseload(physio: User, size: int) -> None:
                     started_at=started,
                     finished_at=started + dt.timedelta(minutes=15),
                     pain_before=3,
-                    pain_after=5 if days_ago == 2 else 3,
+                    pain_after=5 if days_ago in (2, 6) else 3,
                     flagged=days_ago == 4,
                 )
             )
     Session.objects.bulk_create(sessions)
-    Programme.for_patient(users[0])
+    AlertAcknowledgement.objects.bulk_create(
+        AlertAcknowledgement(
+            patient_id=session.patient_id,
+            kind=AlertKind.PAIN_ROSE,
+            key=str(session.pk),
+            summary="Seen",
+            acknowledged_by=physio,
+        )
+        for session in sessions
+        if session.local_date == today - dt.timedelta(days=6)
+    )
 
 
 def test_the_dashboard_makes_the_same_queries_for_5_patients_as_for_500(
@@ -399,4 +435,27 @@ def test_the_dashboard_makes_the_same_queries_for_5_patients_as_for_500(
     assert len(response.context["rows"]) == 500
     assert all(len(row.alerts) == 2 for row in response.context["rows"])
     assert same_queries(few, many)
-    assert len(many) == 6  # sign-in (3), figures, acknowledgements, alerting sessions
+    # Sign-in (3), then patients, day totals, acknowledgements, alerting sessions.
+    assert len(many) == 7
+
+
+@time_machine.travel(dt.datetime(2026, 11, 21, 12, 0, tzinfo=dt.UTC), tick=False)
+def test_each_patients_figures_use_their_own_day_not_the_physios(
+    physio_client, physio, patient, assigned
+):
+    # Noon in London is 02:00 on Saturday in Honolulu and 02:00 on Sunday in Kiritimati.
+    User.objects.filter(pk=physio.pk).update(timezone="Pacific/Honolulu")
+    User.objects.filter(pk=patient.pk).update(timezone="Pacific/Kiritimati")
+    joined(patient, 30)
+    patient.refresh_from_db()
+    session, _ = Session.start(patient, pain_before=5)  # on the patient's Sunday
+    Session.objects.filter(pk=session.pk).update(finished_at=timezone.now(), pain_after=4)
+    finished_session(patient, 7, pain_before=2, pain_after=2)  # the Sunday before
+
+    [row] = physio_client.get(reverse("tracking:caseload")).context["rows"]
+
+    assert session.local_date == dt.date(2026, 11, 22)
+    assert row.today == dt.date(2026, 11, 22)
+    assert row.days_since_last == 0
+    assert (row.sessions_7, row.pain_7, row.pain_previous_7) == (1, 5, 2)
+    assert row.trend == "worse"

@@ -4,7 +4,6 @@ from statistics import mean
 import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import F
-from django.utils import timezone
 
 from accounts.models import User
 from tracking.management.commands.demo_data import DEMO_PASSWORD, HISTORY_DAYS, PATIENTS
@@ -32,10 +31,7 @@ def test_it_creates_an_admin_two_physios_and_a_caseload_of_patients(demo):
 
 def test_the_caseload_shows_improving_stalled_stopped_and_flaring_patients(demo):
     physio = User.objects.get(username="physio")
-    rows = {
-        row.patient.username: row
-        for row in progress_for(User.objects.patients_of(physio), timezone.localdate())
-    }
+    rows = {row.patient.username: row for row in progress_for(User.objects.patients_of(physio))}
 
     flaring = rows["chloe"]
     assert flaring.trend == "worse"

@@ -3,6 +3,7 @@
 from typing import Any
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from tests.conftest import programme_post
@@ -93,6 +94,20 @@ def test_an_exercise_switched_off_is_left_out_of_the_next_session(
     assert programme.versions.first().changes == ["Glute bridge: left out for now"]
 
 
+@pytest.mark.parametrize(("start", "to"), [(1, 5), (2, 4), (5, 1), (4, 2), (1, 10), (10, 1)])
+def test_an_exercise_moved_lands_on_the_position_typed(
+    physio_client, programme, edit_url, start, to
+):
+    names = [item.exercise.name for item in programme.items()]
+    moved = names[start - 1]
+
+    physio_client.post(edit_url, programme_post(programme, {moved: {"order": to}}))
+
+    expected = [name for name in names if name != moved]
+    expected.insert(to - 1, moved)
+    assert [item.exercise.name for item in programme.items()] == expected
+
+
 def test_reordering_puts_the_exercises_in_the_new_order(
     physio_client, patient, programme, edit_url
 ):
@@ -114,7 +129,7 @@ def test_targets_are_part_of_the_programme(physio_client, programme, edit_url):
     assert (programme.target_per_week, programme.inactivity_days) == (5, 4)
     assert programme.versions.first().changes == [
         "Target: 7 → 5 sessions a week",
-        "Your physio checks in after 4 days without a session (was 3)",
+        "Check-in after 3 → 4 days without a session",
     ]
 
 
@@ -182,32 +197,82 @@ def test_a_note_too_long_is_refused(physio_client, programme, edit_url):
     assert Programme.objects.get(pk=programme.pk).version == 1
 
 
-def test_a_change_saved_meanwhile_is_never_overwritten_unseen(
-    physio_client, other_physio, programme, edit_url, patient
-):
+@pytest.fixture
+def colleague(other_physio, patient):
     from accounts.models import Assignment
 
     Assignment.objects.create(patient=patient, physio=other_physio)
-    stale = programme_post(programme, {BRIDGE: {"reps": 12}})
-    colleague = programme_post(programme, {TILT: {"reps": 8}})
-    other = type(physio_client)()
-    other.force_login(other_physio)
-    other.post(edit_url, colleague)
+    client = Client()
+    client.force_login(other_physio)
+    return client
 
-    response = physio_client.post(edit_url, stale)
+
+def test_a_change_saved_meanwhile_is_combined_with_yours_never_overwritten(
+    physio_client, colleague, programme, edit_url
+):
+    mine = programme_post(programme, {BRIDGE: {"reps": 12}}, target_per_week=5)
+    colleague.post(edit_url, programme_post(programme, {TILT: {"reps": 8}}, inactivity_days=5))
+
+    response = physio_client.post(edit_url, mine)
 
     assert response.status_code == 200
     page = response.content.decode()
     assert "saved a change to this programme while you were editing it" in page
     assert "Pelvic tilt: 10 → 8 reps" in page  # what the colleague changed
-    assert 'name="version" value="2"' in page  # saving again applies these values
-    assert Programme.objects.get(pk=programme.pk).version == 2
+    assert Programme.objects.get(pk=programme.pk).version == 2  # nothing of mine saved yet
+    form = response.context["form"]
+    shown = {item.exercise.name: f for item, f in response.context["rows"]}
+    assert form["version"].value() == "2"  # saving again applies the combination
+    assert (form["target_per_week"].value(), form["inactivity_days"].value()) == ("5", "5")
+    assert shown[BRIDGE]["reps"].value() == "12"  # mine
+    assert shown[TILT]["reps"].value() == "8"  # theirs
 
-    physio_client.post(edit_url, {**stale, "version": 2})
+    physio_client.post(edit_url, response.context["form"].data)
 
+    programme.refresh_from_db()
     items = {item.exercise.name: item.reps for item in programme.items()}
-    assert (items[BRIDGE], items[TILT]) == (12, 10)
-    assert Programme.objects.get(pk=programme.pk).version == 3
+    assert (items[BRIDGE], items[TILT]) == (12, 8)
+    assert (programme.target_per_week, programme.inactivity_days, programme.version) == (5, 5, 3)
+
+
+def test_where_both_changed_the_same_value_yours_is_shown(
+    physio_client, colleague, programme, edit_url
+):
+    mine = programme_post(programme, {BRIDGE: {"reps": 12}})
+    colleague.post(edit_url, programme_post(programme, {BRIDGE: {"reps": 15}}))
+
+    response = physio_client.post(edit_url, mine)
+
+    shown = {item.exercise.name: f for item, f in response.context["rows"]}
+    assert shown[BRIDGE]["reps"].value() == "12"
+    assert "Glute bridge: 10 → 15 reps" in response.content.decode()
+
+
+@pytest.mark.parametrize("version", ["", "abc", None])
+def test_a_broken_version_field_says_the_page_is_out_of_date(
+    physio_client, programme, edit_url, version
+):
+    data = programme_post(programme, {BRIDGE: {"reps": 12}})
+    if version is None:
+        del data["version"]
+    else:
+        data["version"] = version
+
+    response = physio_client.post(edit_url, data)
+
+    assert "This page is out of date" in response.content.decode()
+    assert Programme.objects.get(pk=programme.pk).version == 1
+
+
+def test_every_exercise_switched_off_is_refused(physio_client, programme, edit_url):
+    data = programme_post(
+        programme, {item.exercise.name: {"included": False} for item in programme.items()}
+    )
+
+    response = physio_client.post(edit_url, data)
+
+    assert "Keep at least one exercise in the programme" in response.content.decode()
+    assert Programme.objects.get(pk=programme.pk).version == 1
 
 
 def test_the_model_refuses_a_stale_version(programme, physio):
@@ -308,7 +373,7 @@ def test_describe_changes_covers_each_kind_of_change():
     assert describe_changes(before, after) == [
         "B: back in",
         "B: note removed",
-        "A: 1 → 2 sets, hold 5 → 10 s, now on each side, rest 0 → 30 s",
+        "A: 1 → 2 sets, hold 5 → 10 seconds, now on each side, rest 0 → 30 seconds",
         "New order of the exercises",
     ]
     assert describe_changes(before, before) == []

@@ -11,10 +11,9 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.db.models import Prefetch
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -28,6 +27,7 @@ from ..models import (
     Comment,
     Programme,
     ProgrammeChangedMeanwhile,
+    ProgrammeExercise,
     Session,
     SessionEntry,
 )
@@ -62,7 +62,7 @@ def caseload(request: AuthedRequest) -> HttpResponse:
     show = request.GET.get("show", "")
     show = show if show in FILTERS else "all"
 
-    rows = progress_for(User.objects.patients_of(request.user), timezone.localdate())
+    rows = progress_for(User.objects.patients_of(request.user))
     needing_attention = sum(row.needs_attention for row in rows)
     if show == "attention":
         rows = [row for row in rows if row.needs_attention]
@@ -87,9 +87,7 @@ def caseload(request: AuthedRequest) -> HttpResponse:
 
 
 def _progress_of(request: AuthedRequest, patient: User) -> Progress:
-    [progress] = progress_for(
-        User.objects.patients_of(request.user).filter(pk=patient.pk), timezone.localdate()
-    )
+    [progress] = progress_for(User.objects.patients_of(request.user).filter(pk=patient.pk))
     return progress
 
 
@@ -174,7 +172,9 @@ def add_comment(
 ) -> HttpResponse:
     """A comment on one session, or (without a session) on the programme as a whole."""
     patient = get_patient_for(request, patient_id)
-    session = get_patient_session_for(request, patient, session_id) if session_id else None
+    session = (
+        get_patient_session_for(request, patient, session_id) if session_id is not None else None
+    )
     form = CommentForm(request.POST)
     if not form.is_valid():
         if session is not None:
@@ -229,6 +229,57 @@ def acknowledge_alert(request: AuthedRequest, patient_id: int) -> HttpResponse:
     return redirect("tracking:patient", patient.pk)
 
 
+def _programme_forms(
+    programme: Programme, data: QueryDict | None
+) -> tuple[list[ProgrammeExercise], ProgrammeForm, list[ProgrammeExerciseForm]]:
+    items = list(programme.items())
+    form = ProgrammeForm(data, instance=programme, initial={"version": programme.version})
+    item_forms = [
+        ProgrammeExerciseForm(data, instance=item, prefix=f"exercise-{item.pk}") for item in items
+    ]
+    return items, form, item_forms
+
+
+def _merge_with_latest(
+    programme: Programme,
+    posted: QueryDict,
+    form: ProgrammeForm,
+    item_forms: list[ProgrammeExerciseForm],
+    current_version: int,
+) -> QueryDict:
+    """This physio's edit on top of a colleague's, saved while they were editing.
+
+    A value this physio left as it was takes the colleague's; a value they
+    changed keeps theirs. Saving the result again applies it.
+    """
+    merged = posted.copy()
+    merged["version"] = str(current_version)
+    base = programme.versions.filter(number=form.cleaned_data["version"]).first()
+    if base is None:
+        return merged
+    current = Programme.objects.get(pk=programme.pk)
+    for name in ("target_per_week", "inactivity_days"):
+        if form.cleaned_data[name] == base.snapshot[name]:
+            merged[name] = str(getattr(current, name))
+    before = {entry["exercise"]: entry for entry in base.snapshot["exercises"]}
+    latest = {item.pk: item for item in current.exercises.all()}
+    for item_form in item_forms:
+        item = latest[item_form.instance.pk]
+        old = before.get(item.exercise_id, {})
+        for name in ProgrammeExerciseForm.Meta.fields:
+            if name not in old or item_form.cleaned_data[name] != old[name]:
+                continue
+            key = item_form.add_prefix(name)
+            value = getattr(item, name)
+            if value is True:
+                merged[key] = "on"
+            elif value is False:
+                merged.pop(key, None)
+            else:
+                merged[key] = str(value)
+    return merged
+
+
 @require_http_methods(["GET", "POST"])
 @physio_required
 def edit_programme(request: AuthedRequest, patient_id: int) -> HttpResponse:
@@ -239,15 +290,17 @@ def edit_programme(request: AuthedRequest, patient_id: int) -> HttpResponse:
     """
     patient = get_patient_for(request, patient_id)
     programme = Programme.for_patient(patient)
-    items = list(programme.items())
     data = request.POST if request.method == "POST" else None
-    form = ProgrammeForm(data, instance=programme, initial={"version": programme.version})
-    item_forms = [
-        ProgrammeExerciseForm(data, instance=item, prefix=f"exercise-{item.pk}") for item in items
-    ]
+    items, form, item_forms = _programme_forms(programme, data)
     latest_changes: list[str] = []
     # Every form is checked, so every mistake is shown at once.
     if data is not None and all([form.is_valid(), *[f.is_valid() for f in item_forms]]):
+        if not any(item_form.cleaned_data["included"] for item_form in item_forms):
+            form.add_error(
+                None,
+                "Keep at least one exercise in the programme: a session needs something to do.",
+            )
+            return _render_programme_edit(request, patient, programme, form, items, item_forms)
         try:
             version = programme.change(
                 request.user,
@@ -257,29 +310,45 @@ def edit_programme(request: AuthedRequest, patient_id: int) -> HttpResponse:
                 items=[item_form.instance for item_form in item_forms],
             )
         except ProgrammeChangedMeanwhile as exc:
+            merged = _merge_with_latest(programme, data, form, item_forms, exc.current_version)
+            programme.refresh_from_db()
+            items, form, item_forms = _programme_forms(programme, merged)
+            for each in [form, *item_forms]:
+                each.is_valid()
             latest = programme.versions.select_related("created_by").first()
             latest_changes = latest.changes if latest else []
             who = latest.created_by if latest and latest.created_by else "Someone"
             form.add_error(
                 None,
-                f"{who} saved a change to this programme while you were editing it "
-                "(shown below). Your values are still here: check them, then save again "
-                "to apply them.",
+                f"{who} saved a change to this programme while you were editing it. "
+                "Nothing of yours is saved yet. Below, their change is combined with yours; "
+                "where you both changed the same value, yours is shown. "
+                "Check it, then save again.",
             )
-            # Saving again now applies these values over the latest version.
-            resubmit = request.POST.copy()
-            resubmit["version"] = str(exc.current_version)
-            form.data = resubmit
+            return _render_programme_edit(
+                request, patient, programme, form, items, item_forms, latest_changes
+            )
+        name = patient.first_name or str(patient)
+        if version is None:
+            messages.info(request, "Nothing was changed, so the programme stays as it was.")
         else:
-            name = patient.first_name or str(patient)
-            if version is None:
-                messages.info(request, "Nothing was changed, so the programme stays as it was.")
-            else:
-                messages.success(
-                    request,
-                    f"Saved as version {version.number}. {name} gets it from their next session.",
-                )
-            return redirect("tracking:patient", patient.pk)
+            messages.success(
+                request,
+                f"Saved as version {version.number}. {name} gets it from their next session.",
+            )
+        return redirect("tracking:patient", patient.pk)
+    return _render_programme_edit(request, patient, programme, form, items, item_forms)
+
+
+def _render_programme_edit(
+    request: AuthedRequest,
+    patient: User,
+    programme: Programme,
+    form: ProgrammeForm,
+    items: list[ProgrammeExercise],
+    item_forms: list[ProgrammeExerciseForm],
+    latest_changes: list[str] | None = None,
+) -> HttpResponse:
     return render(
         request,
         "tracking/programme_edit.html",
@@ -289,6 +358,6 @@ def edit_programme(request: AuthedRequest, patient_id: int) -> HttpResponse:
             "form": form,
             "rows": list(zip(items, item_forms, strict=True)),
             "error_count": sum(len(f.errors) for f in [form, *item_forms]),
-            "latest_changes": latest_changes,
+            "latest_changes": latest_changes or [],
         },
     )
