@@ -98,8 +98,18 @@ class User(AbstractUser):
 class Assignment(models.Model):
     """A patient in a physiotherapist's care. A patient may have several physios."""
 
-    patient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="physio_assignments")
-    physio = models.ForeignKey(User, on_delete=models.CASCADE, related_name="patient_assignments")
+    patient = models.ForeignKey(
+        User,
+        on_delete=models.CASCADE,
+        related_name="physio_assignments",
+        limit_choices_to={"groups__name": Role.PATIENT.value},
+    )
+    physio = models.ForeignKey(
+        User,
+        on_delete=models.CASCADE,
+        related_name="patient_assignments",
+        limit_choices_to={"groups__name": Role.PHYSIO.value},
+    )
     assigned_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
