@@ -7,6 +7,7 @@ app_name = "tracking"
 urlpatterns = [
     path("today/", today.today, name="today"),
     path("history/", history.history, name="history"),
+    path("programme/", today.programme, name="programme"),
     path("sessions/new/", sessions.start_session, name="start"),
     path("sessions/<int:session_id>/", sessions.session_detail, name="session"),
     path("sessions/<int:session_id>/finish/", sessions.finish_session, name="finish"),

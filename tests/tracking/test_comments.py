@@ -186,3 +186,13 @@ def test_the_patient_page_makes_the_same_queries_for_few_and_many_sessions(
     many = sql_of(lambda: physio_client.get(url))
 
     assert same_queries(few, many)
+
+
+def test_every_unread_comment_shows_on_today_however_many(patient_client, patient, physio):
+    for n in range(12):
+        Comment.objects.create(patient=patient, author=physio, body=f"Message number {n}.")
+
+    page = patient_client.get(reverse("tracking:today")).content.decode()
+
+    assert page.count("badge--new") == 12
+    assert not Comment.objects.unread().exists()

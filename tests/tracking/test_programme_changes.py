@@ -377,3 +377,46 @@ def test_describe_changes_covers_each_kind_of_change():
         "New order of the exercises",
     ]
     assert describe_changes(before, before) == []
+
+
+def test_the_patient_can_always_read_every_change_on_their_programme_page(
+    physio_client, patient_client, patient, programme, edit_url
+):
+    physio_client.post(edit_url, programme_post(programme, {BRIDGE: {"reps": 12}}))
+    programme.refresh_from_db()
+    physio_client.post(edit_url, programme_post(programme, {BRIDGE: {"included": False}}))
+    Session.start(patient, pain_before=3)  # Today no longer lists them after this
+
+    page = patient_client.get(reverse("tracking:programme")).content.decode()
+
+    assert "Glute bridge: 10 → 12 reps" in page
+    assert "Glute bridge: left out for now" in page
+    assert "Programme started" in page
+    assert page.count('class="dose"') == 9  # the bridge is not in the list
+
+
+@pytest.mark.parametrize(
+    ("who", "status"),
+    [("physio", 403), ("staff_admin", 403), ("other_patient", 200)],
+)
+def test_the_programme_page_shows_only_the_signed_in_patients_own(
+    request, who, status, patient, programme, physio_client
+):
+    physio_client.post(
+        reverse("tracking:programme-edit", args=[patient.pk]),
+        programme_post(programme, {BRIDGE: {"note": "Only for Pat"}}),
+    )
+    client = Client()
+    client.force_login(request.getfixturevalue(who))
+
+    response = client.get(reverse("tracking:programme"))
+
+    assert response.status_code == status
+    assert "Only for Pat" not in response.content.decode()
+
+
+def test_the_programme_page_needs_sign_in(client):
+    response = client.get(reverse("tracking:programme"))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))

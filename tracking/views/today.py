@@ -1,7 +1,7 @@
 import datetime as dt
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q, Subquery
+from django.db.models import Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -15,7 +15,7 @@ from ..access import patient_required
 from ..models import Comment, Programme, Session
 
 RECENT_COMMENTS = dt.timedelta(days=14)
-MAX_COMMENTS_SHOWN = 10
+RECENT_READ_COMMENTS_SHOWN = 5
 
 
 @require_GET
@@ -44,11 +44,12 @@ def today(request: AuthedRequest) -> HttpResponse:
     last_version = sessions.exclude(programme_version=None).values_list(
         "programme_version", flat=True
     )[:1]
-    comments = list(
-        Comment.objects.filter(patient=patient)
-        .filter(Q(read_at=None) | Q(created_at__gte=timezone.now() - RECENT_COMMENTS))
-        .select_related("author", "session")[:MAX_COMMENTS_SHOWN]
-    )
+    # Every unread comment, then the recent ones already read.
+    mine = Comment.objects.filter(patient=patient).select_related("author", "session")
+    comments = list(mine.unread())
+    comments += mine.filter(
+        read_at__isnull=False, created_at__gte=timezone.now() - RECENT_COMMENTS
+    )[: max(0, RECENT_READ_COMMENTS_SHOWN - len(comments))]
     response = render(
         request,
         "tracking/today.html",
@@ -67,3 +68,21 @@ def today(request: AuthedRequest) -> HttpResponse:
     # Shown now, so no longer new (the page above still marks them as new).
     Comment.objects.filter(pk__in=[comment.pk for comment in comments]).mark_read()
     return response
+
+
+@require_GET
+@patient_required
+def programme(request: AuthedRequest) -> HttpResponse:
+    """The patient's own programme, and every change their physio made to it."""
+    programme = Programme.for_patient(request.user)
+    items = list(programme.included_items())
+    return render(
+        request,
+        "tracking/programme.html",
+        {
+            "programme": programme,
+            "items": items,
+            "minutes": total_minutes(items),
+            "versions": programme.versions.select_related("created_by"),
+        },
+    )
