@@ -459,3 +459,34 @@ def test_each_patients_figures_use_their_own_day_not_the_physios(
     assert row.days_since_last == 0
     assert (row.sessions_7, row.pain_7, row.pain_previous_7) == (1, 5, 2)
     assert row.trend == "worse"
+
+
+def test_a_trend_shown_before_midnight_can_be_acknowledged_after_it(
+    physio_client, physio, patient, assigned
+):
+    _weeks(patient, previous=[2, 2], this=[6, 6])
+    [shown] = progress_of(patient, physio).alerts
+    tomorrow = timezone.now() + dt.timedelta(days=1)
+
+    with time_machine.travel(tomorrow, tick=False):
+        physio_client.post(
+            reverse("tracking:acknowledge", args=[patient.pk]),
+            {"kind": shown.kind, "key": shown.key, "note": "Called her"},
+        )
+
+    ack = AlertAcknowledgement.objects.get()
+    assert (ack.kind, ack.note) == (AlertKind.PAIN_WORSE, "Called her")
+    assert ack.key == timezone.localdate(tomorrow).isoformat()
+
+
+def test_a_refused_form_keeps_the_timeline_links_on_the_patient_page(
+    physio_client, patient, assigned
+):
+    for days_ago in range(12):
+        finished_session(patient, days_ago, pain_before=3, pain_after=3)
+
+    response = physio_client.post(reverse("tracking:comment", args=[patient.pk]), {"body": ""})
+
+    older = reverse("tracking:patient", args=[patient.pk]) + "?page=2"
+    assert f'href="{older}#timeline"' in response.content.decode()
+    assert physio_client.get(older).status_code == 200

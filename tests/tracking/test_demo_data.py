@@ -101,3 +101,13 @@ def test_force_overrides_the_refusal(db, settings):
     call_command("demo_data", "--force", stdout=io.StringIO())
 
     assert User.objects.filter(username="alice").exists()
+
+
+def test_the_physio_has_already_commented_and_changed_a_programme(demo):
+    alice = User.objects.get(username="alice")
+
+    assert alice.comments_received.get().author.username == "physio"
+    assert alice.programme.version == 2
+    assert alice.programme.versions.first().changes == [
+        "Glute bridge: 10 → 12 reps, new note: “Squeeze your buttocks before you lift.”"
+    ]

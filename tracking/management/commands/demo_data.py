@@ -20,6 +20,7 @@ from accounts.models import Assignment, Role, User
 from tracking.models import (
     AlertAcknowledgement,
     AlertKind,
+    Comment,
     Programme,
     Session,
     SessionEntry,
@@ -96,6 +97,14 @@ PATIENTS = [
     DemoPatient("leo", "Leo", "Rossi", 12, 0.3, 6.0, 6.0, NONE, NONE, physios=("sam",)),
 ]
 PHYSIOS = [("physio", "Priya", "Shah"), ("sam", "Sam", "Taylor")]
+COMMENTS = {
+    "alice": "Lovely steady progress, Alice. I have made the bridge a little harder.",
+    "emma": "Brilliant consistency this month. Keep it up!",
+}
+CHANGES = {
+    "alice": {"Glute bridge": {"reps": 12, "note": "Squeeze your buttocks before you lift."}},
+    "chloe": {"Back curl": {"included": False, "note": "Leave this one out until we talk."}},
+}
 
 
 class Command(BaseCommand):
@@ -128,6 +137,7 @@ class Command(BaseCommand):
                     Assignment.objects.get_or_create(patient=patient, physio=physios[physio])
                 if not Session.objects.for_patient(patient).exists():
                     self._history(patient, demo, physios[demo.physios[0]])
+                    self._review(patient, physios[demo.physios[0]], demo)
 
         others = ", ".join(demo.username for demo in PATIENTS[2:])
         self.stdout.write(
@@ -234,6 +244,24 @@ class Command(BaseCommand):
         if demo.flare_days_ago and min(demo.flare_days_ago) > 14:
             # An old flare-up the physio has already looked into.
             self._acknowledge_flare(patient, physio, sessions)
+
+    def _review(self, patient: User, physio: User, demo: DemoPatient) -> None:
+        """What the physio already did: a comment, and for some a changed programme."""
+        if demo.username in COMMENTS:
+            Comment.objects.create(patient=patient, author=physio, body=COMMENTS[demo.username])
+        if demo.username in CHANGES:
+            programme = Programme.for_patient(patient)
+            items = list(programme.items())
+            for item in items:
+                for name, value in CHANGES[demo.username].get(item.exercise.name, {}).items():
+                    setattr(item, name, value)
+            programme.change(
+                physio,
+                expected_version=programme.version,
+                target_per_week=programme.target_per_week,
+                inactivity_days=programme.inactivity_days,
+                items=items,
+            )
 
     def _acknowledge_flare(self, patient: User, physio: User, sessions: list[Session]) -> None:
         for alert in session_alerts(sessions):
