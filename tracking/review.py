@@ -142,6 +142,9 @@ class _Window:
         return Fraction(self.pain_total, self.sessions) if self.sessions else None
 
 
+_FINISHED = Q(exercise_sessions__finished_at__isnull=False)
+
+
 def progress_for(patients: QuerySet[User], now: dt.datetime | None = None) -> list[Progress]:
     """Figures and open alerts for each patient, in four queries whatever their number.
 
@@ -198,9 +201,6 @@ def progress_for(patients: QuerySet[User], now: dt.datetime | None = None) -> li
         )
     _add_alerts(result, patients)
     return result
-
-
-_FINISHED = Q(exercise_sessions__finished_at__isnull=False)
 
 
 def _add_alerts(result: list[Progress], patients: QuerySet[User]) -> None:
