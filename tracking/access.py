@@ -13,7 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 
 from accounts.http import AuthedRequest
-from accounts.models import User
+from accounts.models import Role, User
 
 from .models import Session, SessionEntry
 
@@ -21,32 +21,30 @@ P = ParamSpec("P")
 R = TypeVar("R", bound=HttpResponse)
 
 
-def patient_required(
-    view: Callable[Concatenate[AuthedRequest, P], R],
+def _role_required(
+    role: Role, view: Callable[Concatenate[AuthedRequest, P], R]
 ) -> Callable[Concatenate[AuthedRequest, P], R]:
-    """Sign-in required; then only people with the patient role get in (403 otherwise)."""
+    """Sign-in required; then only active people with `role` get in (403 otherwise)."""
 
     @wraps(view)
     def wrapper(request: AuthedRequest, /, *args: P.args, **kwargs: P.kwargs) -> R:
-        if not request.user.is_patient:
-            raise PermissionDenied("This page is for patients.")
+        if not (request.user.is_active and request.user.has_role(role)):
+            raise PermissionDenied(f"This page is for {role.label.lower()}s.")
         return view(request, *args, **kwargs)
 
     return login_required(wrapper)
+
+
+def patient_required(
+    view: Callable[Concatenate[AuthedRequest, P], R],
+) -> Callable[Concatenate[AuthedRequest, P], R]:
+    return _role_required(Role.PATIENT, view)
 
 
 def physio_required(
     view: Callable[Concatenate[AuthedRequest, P], R],
 ) -> Callable[Concatenate[AuthedRequest, P], R]:
-    """Sign-in required; then only people with the physio role get in (403 otherwise)."""
-
-    @wraps(view)
-    def wrapper(request: AuthedRequest, /, *args: P.args, **kwargs: P.kwargs) -> R:
-        if not request.user.is_physio:
-            raise PermissionDenied("This page is for physiotherapists.")
-        return view(request, *args, **kwargs)
-
-    return login_required(wrapper)
+    return _role_required(Role.PHYSIO, view)
 
 
 def get_patient_for(request: AuthedRequest, patient_id: int) -> User:
