@@ -1,11 +1,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 # Bounds for any prescription. They are wide enough for every sensible dose
 # and narrow enough to catch a typo (100 sets, a 20-minute hold).
@@ -104,6 +107,16 @@ class Dose(models.Model):
         return SECONDS_TO_GET_READY + work + rest
 
 
+def current_versions(exercise_ids: Iterable[int]) -> dict[int, int]:
+    """The latest recorded version (its history id) of each exercise, in one query."""
+    return dict(
+        Exercise.history.filter(id__in=list(exercise_ids))
+        .values_list("id")
+        .annotate(latest=models.Max("history_id"))
+        .order_by()
+    )
+
+
 def total_minutes(doses: Iterable[Dose]) -> int:
     """Whole minutes, rounded to the nearest, that a list of doses takes."""
     return round(sum(dose.estimated_seconds for dose in doses) / 60)
@@ -139,10 +152,20 @@ class Exercise(Dose):
     is_active = models.BooleanField(
         "active",
         default=True,
-        help_text="Retired exercises stay in past logs but are not given to new programmes.",
+        help_text=(
+            "Untick to retire the exercise: it stays in past logs, new programmes leave it "
+            "out, and physios decide for each patient who still has it."
+        ),
+    )
+    retired_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When the exercise was last retired."
     )
 
     objects = ExerciseQuerySet.as_manager()
+    # Every change is kept, with who made it: sessions point at the version they followed.
+    history = HistoricalRecords(
+        verbose_name="exercise version", history_change_reason_field=models.TextField(null=True)
+    )
 
     class Meta(Dose.Meta):
         ordering = ["order", "name"]
@@ -156,6 +179,16 @@ class Exercise(Dose):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.is_active:
+            self.retired_at = None
+        elif self.retired_at is None:
+            self.retired_at = timezone.now()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "is_active" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "retired_at"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("exercises:detail", args=[self.slug])

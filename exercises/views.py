@@ -22,3 +22,21 @@ def routine(request: HttpRequest) -> HttpResponse:
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
     exercise = get_object_or_404(Exercise, slug=slug)
     return render(request, "exercises/detail.html", {"exercise": exercise})
+
+
+@require_GET
+@login_required
+def version(request: HttpRequest, version_id: int) -> HttpResponse:
+    """An exercise as the library described it at one time: what a logged session followed."""
+    record = get_object_or_404(Exercise.history, history_id=version_id)
+    latest = Exercise.history.filter(id=record.id).latest()
+    current = Exercise.objects.filter(pk=record.id).first()
+    return render(
+        request,
+        "exercises/detail.html",
+        {
+            "exercise": record.instance,
+            "version": record,
+            "superseded_by": current if latest.history_id != record.history_id else None,
+        },
+    )

@@ -5,11 +5,13 @@ import importlib
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from qsessions.backends.db import SessionStore
 
 from accounts.models import Assignment, Role, User
 from tracking.models import Session
@@ -39,8 +41,10 @@ def migrated_data(transactional_db):
     """
     roles = importlib.import_module("accounts.migrations.0002_roles")
     routine = importlib.import_module("exercises.migrations.0002_load_routine")
+    versions = importlib.import_module("exercises.migrations.0004_first_versions")
     roles.create_role_groups(apps, None)
     routine.load_routine(apps, None)
+    versions.record_first_versions(apps, None)
 
 
 @pytest.fixture
@@ -79,11 +83,25 @@ def staff_admin(make_user) -> User:
     return make_user("ada", is_staff=True, is_superuser=True)
 
 
+def signed_in(user: User | None) -> Client:
+    """A test client signed in as `user` (anonymous for None).
+
+    The session is saved with the client's own address and browser, as a real
+    sign-in would, so a first request does not re-save it and counts stay true.
+    """
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+        key = client.cookies[settings.SESSION_COOKIE_NAME].value
+        store = SessionStore(session_key=key, user_agent="", ip="127.0.0.1")
+        store.load()
+        store.save()
+    return client
+
+
 @pytest.fixture
 def patient_client(patient) -> Client:
-    client = Client()
-    client.force_login(patient)
-    return client
+    return signed_in(patient)
 
 
 def sql_of(fn) -> list[str]:
@@ -125,9 +143,7 @@ def assigned(patient, physio) -> Assignment:
 
 @pytest.fixture
 def physio_client(physio) -> Client:
-    client = Client()
-    client.force_login(physio)
-    return client
+    return signed_in(physio)
 
 
 def finished_session(

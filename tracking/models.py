@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from exercises.models import MAX_REPS, MAX_SETS, Dose, Exercise
+from exercises.models import MAX_REPS, MAX_SETS, Dose, Exercise, current_versions
 
 from .changes import describe_changes
 
@@ -392,15 +392,10 @@ class Session(models.Model):
         except IntegrityError:
             # A second click raced the first: resume the session it made.
             return cls.objects.for_patient(patient).in_progress().get(), False
+        items = list(programme.included_items())
+        versions = current_versions(item.exercise_id for item in items)
         SessionEntry.objects.bulk_create(
-            SessionEntry(
-                session=session,
-                exercise=item.exercise,
-                order=item.order,
-                note=item.note,
-                **item.dose_values(),
-            )
-            for item in programme.included_items()
+            SessionEntry.prescribed(session, item, versions) for item in items
         )
         return session, True
 
@@ -426,7 +421,8 @@ class SessionEntry(Dose):
     """One exercise within a session.
 
     The dose fields hold what the patient was asked to do at the time, copied
-    from their programme, so later changes never rewrite what was logged.
+    from their programme, and `exercise_version` the library's wording of the
+    exercise at the time, so later changes never rewrite what was logged.
     """
 
     Status = EntryStatus
@@ -434,6 +430,12 @@ class SessionEntry(Dose):
 
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="entries")
     exercise = models.ForeignKey(Exercise, on_delete=models.PROTECT, related_name="+")
+    exercise_version = models.ForeignKey(
+        "exercises.HistoricalExercise",
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The exercise as the library described it when the session started.",
+    )
     order = models.PositiveSmallIntegerField()
     status = models.CharField(max_length=10, choices=EntryStatus.choices, default=EntryStatus.TO_DO)
     sets_done = models.PositiveSmallIntegerField(
@@ -493,6 +495,28 @@ class SessionEntry(Dose):
 
     def __str__(self) -> str:
         return f"{self.exercise} in {self.session}"
+
+    @classmethod
+    def prescribed(
+        cls, session: Session, item: ProgrammeExercise, versions: dict[int, int], **fields: Any
+    ) -> SessionEntry:
+        """A new, unsaved entry for `item` as the programme and library have it now.
+
+        `versions` maps exercise ids to their current version, from current_versions().
+        """
+        return cls(
+            session=session,
+            exercise=item.exercise,
+            exercise_version_id=versions[item.exercise_id],
+            order=item.order,
+            note=item.note,
+            **item.dose_values(),
+            **fields,
+        )
+
+    def get_instructions_url(self) -> str:
+        """The exercise as the library described it when this entry was logged."""
+        return reverse("exercises:version", args=[self.exercise_version_id])
 
     @property
     def as_prescribed(self) -> bool:

@@ -9,6 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import Locator, Page, expect
 
 from accounts.models import Assignment, Role, User
+from exercises.models import current_versions
 from tests.conftest import PASSWORD
 from tracking.models import Programme, Session, SessionEntry
 
@@ -88,12 +89,12 @@ def log_history(patient: User, pains: dict[int, tuple[int, int]]) -> list[Sessio
             )
         )
     Session.objects.bulk_create(sessions)
+    versions = current_versions(item.exercise_id for item in items)
     SessionEntry.objects.bulk_create(
-        SessionEntry(
-            session=session,
-            exercise=item.exercise,
-            order=item.order,
-            **item.dose_values(),
+        SessionEntry.prescribed(
+            session,
+            item,
+            versions,
             status=SessionEntry.Status.DONE,
             sets_done=item.sets,
             reps_done=item.reps,

@@ -1,11 +1,11 @@
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
 
 from exercises.models import Exercise, total_minutes
+from tests.conftest import signed_in
 
 ROUTINE_ORDER = [
     "Pelvic tilt",
@@ -147,8 +147,7 @@ def test_the_library_needs_sign_in(client, db):
 
 
 def test_admins_see_the_library_in_routine_order_with_doses(staff_admin):
-    client = Client()
-    client.force_login(staff_admin)
+    client = signed_in(staff_admin)
 
     response = client.get(reverse("admin:exercises_exercise_changelist"))
 

@@ -4,9 +4,9 @@ sees only their own sessions (anyone else's answers 404, as if missing)."""
 import re
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
+from tests.conftest import signed_in
 from tracking.models import Session, SessionEntry
 
 
@@ -106,8 +106,7 @@ def test_a_missing_session_and_a_forbidden_one_look_the_same(patient_client, oth
 def test_people_without_the_patient_role_cannot_reach_a_patients_session(request, who, session):
     """Patient pages refuse other roles before looking anything up: the same
     403 whether the session exists or not, so nothing leaks either way."""
-    client = Client()
-    client.force_login(request.getfixturevalue(who))
+    client = signed_in(request.getfixturevalue(who))
     before = snapshot()
 
     for method, url in session_urls(session):
@@ -122,8 +121,7 @@ def test_people_without_the_patient_role_cannot_reach_a_patients_session(request
 @pytest.mark.parametrize("who", ["physio", "staff_admin"])
 @pytest.mark.parametrize(("method", "name"), PAGES)
 def test_people_without_the_patient_role_get_403(request, who, method, name):
-    client = Client()
-    client.force_login(request.getfixturevalue(who))
+    client = signed_in(request.getfixturevalue(who))
 
     response = getattr(client, method)(reverse(name), {"pain_before": "3"})
 
@@ -150,8 +148,7 @@ def test_a_deactivated_patient_is_signed_out(patient_client, patient):
     ],
 )
 def test_home_sends_each_role_to_its_start_page(request, who, destination):
-    client = Client()
-    client.force_login(request.getfixturevalue(who))
+    client = signed_in(request.getfixturevalue(who))
 
     response = client.get(reverse("home"))
 

@@ -169,7 +169,11 @@ def test_the_database_refuses_an_exercise_twice_in_a_session(session):
     assert violates(
         "tracking_sessionentry_exercise_once",
         lambda: SessionEntry.objects.create(
-            session=session, exercise=entry.exercise, order=99, **entry.dose_values()
+            session=session,
+            exercise=entry.exercise,
+            exercise_version=entry.exercise_version,
+            order=99,
+            **entry.dose_values(),
         ),
     )
 

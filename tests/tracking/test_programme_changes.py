@@ -3,10 +3,9 @@
 from typing import Any
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
-from tests.conftest import programme_post
+from tests.conftest import programme_post, signed_in
 from tracking.changes import describe_changes
 from tracking.models import (
     Programme,
@@ -202,8 +201,7 @@ def colleague(other_physio, patient):
     from accounts.models import Assignment
 
     Assignment.objects.create(patient=patient, physio=other_physio)
-    client = Client()
-    client.force_login(other_physio)
+    client = signed_in(other_physio)
     return client
 
 
@@ -406,8 +404,7 @@ def test_the_programme_page_shows_only_the_signed_in_patients_own(
         reverse("tracking:programme-edit", args=[patient.pk]),
         programme_post(programme, {BRIDGE: {"note": "Only for Pat"}}),
     )
-    client = Client()
-    client.force_login(request.getfixturevalue(who))
+    client = signed_in(request.getfixturevalue(who))
 
     response = client.get(reverse("tracking:programme"))
 

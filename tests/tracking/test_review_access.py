@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Assignment
-from tests.conftest import finished_session, programme_post
+from tests.conftest import finished_session, programme_post, signed_in
 from tracking.models import AlertAcknowledgement, Comment, Programme, ProgrammeVersion
 
 ACTORS = ["anonymous", "patient", "other_patient", "physio", "other_physio", "staff_admin"]
@@ -26,10 +26,7 @@ EXPECTED = {
 
 
 def _client(request, who: str) -> Client:
-    client = Client()
-    if who != "anonymous":
-        client.force_login(request.getfixturevalue(who))
-    return client
+    return signed_in(None if who == "anonymous" else request.getfixturevalue(who))
 
 
 @pytest.fixture

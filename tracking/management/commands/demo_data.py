@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Assignment, Role, User
+from exercises.models import current_versions
 from tracking.models import (
     AlertAcknowledgement,
     AlertKind,
@@ -225,12 +226,12 @@ class Command(BaseCommand):
                 moves.append([_move(rng, flare) for _ in items])
 
         Session.objects.bulk_create(sessions)
+        versions = current_versions(item.exercise_id for item in items)
         SessionEntry.objects.bulk_create(
-            SessionEntry(
-                session=session,
-                exercise=item.exercise,
-                order=item.order,
-                **item.dose_values(),
+            SessionEntry.prescribed(
+                session,
+                item,
+                versions,
                 status=status,
                 sets_done=item.sets if status == SessionEntry.Status.DONE else None,
                 reps_done=_reps(item.reps, shortfall)
