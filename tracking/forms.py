@@ -1,7 +1,7 @@
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 
-from exercises.models import MAX_REPS, MAX_SETS
+from exercises.models import MAX_REPS, MAX_SETS, Exercise
 
 from .models import (
     COMMENT_MAX_LENGTH,
@@ -192,6 +192,11 @@ class AcknowledgeForm(forms.Form):
     )
 
 
+class LibraryExercisesField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Exercise) -> str:
+        return f"{obj.name}: {obj.dose_summary.lower()}"
+
+
 STALE_FORM = "This page is out of date. Open the programme again to change it."
 
 
@@ -206,6 +211,19 @@ class ProgrammeForm(forms.ModelForm):
         },
     )
 
+    add = LibraryExercisesField(
+        label="Add from the library",
+        queryset=Exercise.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Added at the library's dose, after the others. Change the dose later if needed.",
+        error_messages={
+            "invalid_choice": "An exercise you ticked has just been retired from the library, "
+            "so it cannot be added. Untick it and save again.",
+            "invalid_pk_value": "Choose exercises from the list.",
+        },
+    )
+
     class Meta:
         model = Programme
         fields = ["target_per_week", "inactivity_days"]
@@ -217,6 +235,12 @@ class ProgrammeForm(forms.ModelForm):
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         _limit_messages(self)
+        # Offered: the library's active exercises this programme does not have yet.
+        add = self.fields["add"]
+        assert isinstance(add, forms.ModelMultipleChoiceField)
+        add.queryset = Exercise.objects.active().exclude(
+            pk__in=ProgrammeExercise.objects.filter(programme=self.instance).values("exercise")
+        )
 
 
 class ProgrammeExerciseForm(forms.ModelForm):

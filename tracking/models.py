@@ -143,11 +143,13 @@ class Programme(models.Model):
         target_per_week: int,
         inactivity_days: int,
         items: list[ProgrammeExercise],
+        add: Iterable[Exercise] = (),
     ) -> ProgrammeVersion | None:
         """Apply a physio's edit as a new version, or return None if nothing changed.
 
         `items` are this programme's exercises with new values set on them.
         They are renumbered 1, 2, 3... in the order their `order` puts them.
+        `add` are library exercises to append, at the library's dose.
         Raises ProgrammeChangedMeanwhile when someone else saved since
         `expected_version` was read, so their change is never overwritten unseen.
         """
@@ -162,11 +164,17 @@ class Programme(models.Model):
             raise ValueError("A programme needs at least one exercise.")
 
         items = sorted(items, key=lambda item: _new_place(before, item))
-        for position, item in enumerate(items, start=1):
+        in_programme = {item.exercise_id for item in items}
+        added = [
+            ProgrammeExercise(programme=self, exercise=exercise, **exercise.dose_values())
+            for exercise in add
+            if exercise.pk not in in_programme
+        ]
+        for position, item in enumerate([*items, *added], start=1):
             item.order = position
         self.target_per_week = target_per_week
         self.inactivity_days = inactivity_days
-        after = self.snapshot(items)
+        after = self.snapshot([*items, *added])
         changes = describe_changes(before, after)
         if not changes:
             return None
@@ -174,14 +182,42 @@ class Programme(models.Model):
         ProgrammeExercise.objects.bulk_update(
             items, ["order", "included", "note", *ProgrammeExercise.DOSE_FIELDS]
         )
-        self.version = current.version + 1
-        self.save(update_fields=["target_per_week", "inactivity_days", "version", "updated_at"])
+        ProgrammeExercise.objects.bulk_create(added)
+        self.save(update_fields=["target_per_week", "inactivity_days", "updated_at"])
+        return self._new_version(current.version + 1, changed_by, changes, after)
+
+    @transaction.atomic
+    def leave_out(self, changed_by: User, exercise: Exercise) -> ProgrammeVersion | None:
+        """Switch one exercise off, e.g. one retired from the library, as a new version.
+
+        Returns None when it was already off. Raises ValueError when it is the
+        last exercise left: a session needs something to do.
+        """
+        current = Programme.objects.select_for_update().get(pk=self.pk)
+        before = current.snapshot()
+        item = current.exercises.get(exercise=exercise)
+        if not item.included:
+            return None
+        if current.exercises.filter(included=True).count() == 1:
+            raise ValueError("A programme needs at least one exercise.")
+        item.included = False
+        item.save(update_fields=["included"])
+        after = current.snapshot()
+        return self._new_version(
+            current.version + 1, changed_by, describe_changes(before, after), after
+        )
+
+    def _new_version(
+        self, number: int, changed_by: User, changes: list[str], snapshot: dict[str, Any]
+    ) -> ProgrammeVersion:
+        self.version = number
+        Programme.objects.filter(pk=self.pk).update(version=number, updated_at=timezone.now())
         return ProgrammeVersion.objects.create(
             programme=self,
-            number=self.version,
+            number=number,
             created_by=changed_by,
             changes=changes,
-            snapshot=after,
+            snapshot=snapshot,
         )
 
 
@@ -606,6 +642,7 @@ class AlertKind(models.TextChoices):
     PAIN_ROSE = "pain_rose", "Pain rose during a session"
     PAIN_WORSE = "pain_worse", "Pain trending worse"
     INACTIVE = "inactive", "No recent session"
+    RETIRED = "retired", "Retired exercise still in the programme"
 
 
 class AlertAcknowledgement(models.Model):

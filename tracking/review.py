@@ -2,8 +2,8 @@
 
 Everything is worked out in a fixed number of queries, however many patients
 a caseload holds: the patients with their programme settings, day by day
-totals for the last four weeks, the sessions that raise alerts, and the
-alerts already acknowledged.
+totals for the last four weeks, the sessions that raise alerts, the retired
+exercises still in programmes, and the alerts already acknowledged.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from .models import (
     TARGET_PER_WEEK_DEFAULT,
     AlertAcknowledgement,
     AlertKind,
+    ProgrammeExercise,
     Session,
 )
 
@@ -43,10 +44,11 @@ class Alert:
     summary: str
     day: dt.date | None = None
     session_id: int | None = None
+    exercise_id: int | None = None
 
     @property
     def severity(self) -> int:
-        return 1 if self.kind == AlertKind.INACTIVE else 2
+        return 1 if self.kind in {AlertKind.INACTIVE, AlertKind.RETIRED} else 2
 
 
 @dataclass
@@ -222,10 +224,24 @@ def _add_alerts(result: list[Progress], patients: QuerySet[User]) -> None:
     ):
         by_patient[session.patient_id].append(session)
 
+    retired: dict[int, list[Alert]] = defaultdict(list)
+    # A retired exercise stays in existing programmes until a physio decides.
+    for patient_id, exercise_id, name, retired_at in (
+        ProgrammeExercise.objects.filter(
+            programme__patient__in=patient_ids, included=True, exercise__is_active=False
+        )
+        .order_by("order")
+        .values_list(
+            "programme__patient_id", "exercise_id", "exercise__name", "exercise__retired_at"
+        )
+    ):
+        retired[patient_id].append(_retired_alert(exercise_id, name, retired_at))
+
     for progress in result:
         seen = acknowledged[progress.patient.pk]
         alerts = [*session_alerts(by_patient[progress.patient.pk]), *_trend_alerts(progress)]
         alerts.extend(_inactivity_alerts(progress))
+        alerts.extend(retired[progress.patient.pk])
         progress.alerts = [
             alert
             for alert in alerts
@@ -293,6 +309,19 @@ def _inactivity_alerts(progress: Progress) -> list[Alert]:
             progress.last_session,
         )
     ]
+
+
+def _retired_alert(exercise_id: int, name: str, retired_at: dt.datetime | None) -> Alert:
+    # Keyed by when it was retired, so keeping it once does not hide a later retirement.
+    stamp = int(retired_at.timestamp()) if retired_at else 0
+    when = f" on {_day(timezone.localdate(retired_at))}" if retired_at else ""
+    return Alert(
+        AlertKind.RETIRED,
+        f"{exercise_id}-{stamp}",
+        f"{name} was retired from the library{when} and is still in this programme: "
+        "keep it for this patient, or leave it out",
+        exercise_id=exercise_id,
+    )
 
 
 def _is_acknowledged(alert: Alert, keys: set[str], today: dt.date) -> bool:

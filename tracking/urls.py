@@ -31,6 +31,7 @@ urlpatterns = [
     path("patients/", review.caseload, name="caseload"),
     path("patients/<int:patient_id>/", review.patient_detail, name="patient"),
     path("patients/<int:patient_id>/programme/", review.edit_programme, name="programme-edit"),
+    path("patients/<int:patient_id>/programme/leave-out/", review.leave_out, name="leave-out"),
     path("patients/<int:patient_id>/comments/", review.add_comment, name="comment"),
     path("patients/<int:patient_id>/alerts/seen/", review.acknowledge_alert, name="acknowledge"),
     path(

@@ -9,8 +9,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Assignment, Role, User
+from exercises.models import Exercise
 from tests.conftest import finished_session, same_queries, sql_of
-from tracking.models import AlertAcknowledgement, AlertKind, Programme, Session
+from tracking.models import (
+    AlertAcknowledgement,
+    AlertKind,
+    Programme,
+    ProgrammeExercise,
+    Session,
+)
 from tracking.review import progress_for
 
 
@@ -380,15 +387,25 @@ def test_a_physio_with_nobody_assigned_sees_an_explanation(physio_client):
 
 
 def _big_caseload(physio: User, size: int) -> None:
-    """`size` patients, each with a programme, two weeks of sessions every other day,
-    two open alerts and one acknowledged, made in bulk."""
+    """`size` patients, each with a programme holding a retired exercise, two weeks of
+    sessions every other day, three open alerts and one acknowledged, made in bulk."""
     group = Group.objects.get(name=Role.PATIENT.value)
     users = User.objects.bulk_create(User(username=f"p{n}", last_name=f"P{n}") for n in range(size))
     User.groups.through.objects.bulk_create(
         User.groups.through(user_id=user.pk, group_id=group.pk) for user in users
     )
     Assignment.objects.bulk_create(Assignment(patient=user, physio=physio) for user in users)
-    Programme.objects.bulk_create(Programme(patient=user, target_per_week=5) for user in users)
+    programmes = Programme.objects.bulk_create(
+        Programme(patient=user, target_per_week=5) for user in users
+    )
+    retired = Exercise.objects.get(slug="bird-dog")
+    retired.is_active = False
+    retired.save()
+    ProgrammeExercise.objects.bulk_create(
+        ProgrammeExercise(programme=programme, exercise=exercise, order=exercise.order)
+        for programme in programmes
+        for exercise in Exercise.objects.filter(slug__in=["bird-dog", "dead-bug"])
+    )
     today = timezone.localdate()
     sessions = []
     for user in users:
@@ -433,10 +450,11 @@ def test_the_dashboard_makes_the_same_queries_for_5_patients_as_for_500(
     many = sql_of(lambda: physio_client.get(url))
 
     assert len(response.context["rows"]) == 500
-    assert all(len(row.alerts) == 2 for row in response.context["rows"])
+    assert all(len(row.alerts) == 3 for row in response.context["rows"])
     assert same_queries(few, many)
-    # Sign-in (3), then patients, day totals, acknowledgements, alerting sessions.
-    assert len(many) == 7
+    # Sign-in (3), then patients, day totals, acknowledgements, alerting sessions,
+    # retired exercises still in programmes.
+    assert len(many) == 8
 
 
 @time_machine.travel(dt.datetime(2026, 11, 21, 12, 0, tzinfo=dt.UTC), tick=False)

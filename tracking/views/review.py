@@ -229,6 +229,43 @@ def acknowledge_alert(request: AuthedRequest, patient_id: int) -> HttpResponse:
     return redirect("tracking:patient", patient.pk)
 
 
+@require_POST
+@physio_required
+def leave_out(request: AuthedRequest, patient_id: int) -> HttpResponse:
+    """Take one exercise out of the programme: the decision on a retired one."""
+    patient = get_patient_for(request, patient_id)
+    programme = Programme.for_patient(patient)
+    item = programme.items().filter(exercise_id=_int_or_none(request.POST.get("exercise"))).first()
+    if item is None:
+        messages.error(request, "That exercise is not in the programme. Here is the latest.")
+        return redirect("tracking:patient", patient.pk)
+    try:
+        version = programme.leave_out(request.user, item.exercise)
+    except ValueError:
+        messages.error(
+            request,
+            f"{item.exercise} is the only exercise left in the programme, so it stays for now. "
+            "Add another from the library first, then leave this one out.",
+        )
+        return redirect("tracking:programme-edit", patient.pk)
+    if version is None:
+        messages.info(request, f"{item.exercise} was already left out.")
+    else:
+        messages.success(
+            request,
+            f"{item.exercise} left out: saved as version {version.number}. "
+            "It stays in the sessions already logged.",
+        )
+    return redirect("tracking:patient", patient.pk)
+
+
+def _int_or_none(value: str | None) -> int | None:
+    try:
+        return int(value or "")
+    except ValueError:
+        return None
+
+
 def _programme_forms(
     programme: Programme, data: QueryDict | None
 ) -> tuple[list[ProgrammeExercise], ProgrammeForm, list[ProgrammeExerciseForm]]:
@@ -308,6 +345,7 @@ def edit_programme(request: AuthedRequest, patient_id: int) -> HttpResponse:
                 target_per_week=form.cleaned_data["target_per_week"],
                 inactivity_days=form.cleaned_data["inactivity_days"],
                 items=[item_form.instance for item_form in item_forms],
+                add=form.cleaned_data["add"],
             )
         except ProgrammeChangedMeanwhile as exc:
             merged = _merge_with_latest(programme, data, form, item_forms, exc.current_version)
