@@ -235,7 +235,10 @@ def leave_out(request: AuthedRequest, patient_id: int) -> HttpResponse:
     """Take one exercise out of the programme: the decision on a retired one."""
     patient = get_patient_for(request, patient_id)
     programme = Programme.for_patient(patient)
-    item = programme.items().filter(exercise_id=_int_or_none(request.POST.get("exercise"))).first()
+    exercise_id = _int_or_none(request.POST.get("exercise"))
+    item = (
+        None if exercise_id is None else programme.items().filter(exercise_id=exercise_id).first()
+    )
     if item is None:
         messages.error(request, "That exercise is not in the programme. Here is the latest.")
         return redirect("tracking:patient", patient.pk)
