@@ -3,49 +3,23 @@
 Someone who may not see an object gets 404, exactly as if it did not exist.
 """
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Concatenate, ParamSpec, TypeVar
-
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
+from accounts.access import patient_required, physio_required
 from accounts.http import AuthedRequest
-from accounts.models import Role, User
+from accounts.models import User
 
 from .models import Session, SessionEntry
 
-P = ParamSpec("P")
-R = TypeVar("R", bound=HttpResponse)
-
-
-def _role_required(
-    role: Role, view: Callable[Concatenate[AuthedRequest, P], R]
-) -> Callable[Concatenate[AuthedRequest, P], R]:
-    """Sign-in required; then only active people with `role` get in (403 otherwise)."""
-
-    @wraps(view)
-    def wrapper(request: AuthedRequest, /, *args: P.args, **kwargs: P.kwargs) -> R:
-        if not (request.user.is_active and request.user.has_role(role)):
-            raise PermissionDenied(f"This page is for {role.label.lower()}s.")
-        return view(request, *args, **kwargs)
-
-    return login_required(wrapper)
-
-
-def patient_required(
-    view: Callable[Concatenate[AuthedRequest, P], R],
-) -> Callable[Concatenate[AuthedRequest, P], R]:
-    return _role_required(Role.PATIENT, view)
-
-
-def physio_required(
-    view: Callable[Concatenate[AuthedRequest, P], R],
-) -> Callable[Concatenate[AuthedRequest, P], R]:
-    return _role_required(Role.PHYSIO, view)
-
+__all__ = [
+    "get_entry_for",
+    "get_patient_for",
+    "get_patient_session_for",
+    "get_session_for",
+    "patient_required",
+    "physio_required",
+]
 
 def get_patient_for(request: AuthedRequest, patient_id: int) -> User:
     """A patient in the signed-in physio's care; checked afresh on every request."""
