@@ -1,7 +1,20 @@
-from django.contrib import admin
-from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+"""People in the admin: add patients and physios with their role, assign, deactivate, reset."""
 
-from .models import Assignment, User
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.contrib.admin.options import InlineModelAdmin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group
+from django.db.models import QuerySet
+from django.forms import ModelForm
+from django.http import HttpRequest
+
+from .emails import send_password_link
+from .forms import NewPersonForm
+from .models import Assignment, Invitation, Role, User
 
 
 class PhysioAssignmentInline(admin.TabularInline):
@@ -10,14 +23,137 @@ class PhysioAssignmentInline(admin.TabularInline):
     extra = 0
     autocomplete_fields = ["physio"]
     verbose_name = "physiotherapist"
-    verbose_name_plural = "Physiotherapists (for patients)"
+    verbose_name_plural = "Physiotherapists looking after this patient"
+
+
+class PatientAssignmentInline(admin.TabularInline):
+    model = Assignment
+    fk_name = "physio"
+    extra = 0
+    autocomplete_fields = ["patient"]
+    verbose_name = "patient"
+    verbose_name_plural = "Patients in this physiotherapist's care"
+
+
+class RoleFilter(admin.SimpleListFilter):
+    title = "role"
+    parameter_name = "role"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [*Role.choices, ("admin", "Admin")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[User]) -> QuerySet[User]:
+        if self.value() == "admin":
+            return queryset.filter(is_staff=True)
+        if self.value() in Role.values:
+            return queryset.filter(groups__name=self.value())
+        return queryset
 
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
-    inlines = [PhysioAssignmentInline]
+    add_form = NewPersonForm
+    add_fieldsets = (
+        (None, {"fields": ("role", "username", "first_name", "last_name", "email", "timezone")}),
+        ("Care", {"fields": ("physio",)}),
+        (
+            "Password",
+            {"fields": ("send_password_link", "usable_password", "password1", "password2")},
+        ),
+    )
     fieldsets = (
         *(BaseUserAdmin.fieldsets or ()),
         ("Preferences", {"fields": ("timezone",)}),
     )
-    list_display = ("username", "first_name", "last_name", "email", "is_active", "is_staff")
+    list_display = (
+        "username",
+        "first_name",
+        "last_name",
+        "email",
+        "roles",
+        "is_active",
+        "is_staff",
+    )
+    list_filter = (RoleFilter, "is_active", "is_staff")
+    actions = ["send_password_links", "deactivate"]
+
+    @admin.display(description="roles")
+    def roles(self, user: User) -> str:
+        names = [Role(group.name).label for group in user.groups.all() if group.name in Role.values]
+        return ", ".join([*names, *(["Admin"] if user.is_staff else [])])
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
+        return super().get_queryset(request).prefetch_related("groups")
+
+    def get_inlines(
+        self, request: HttpRequest, obj: User | None
+    ) -> list[type[InlineModelAdmin[Any, Any]]]:
+        if obj is None:
+            return []
+        inlines: list[type[InlineModelAdmin[Any, Any]]] = []
+        if obj.has_role(Role.PATIENT):
+            inlines.append(PhysioAssignmentInline)
+        if obj.has_role(Role.PHYSIO):
+            inlines.append(PatientAssignmentInline)
+        return inlines
+
+    def save_model(self, request: HttpRequest, obj: User, form: ModelForm, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change:
+            if "is_active" in form.changed_data and not obj.is_active:
+                messages.info(request, f"{obj} is deactivated and signed out everywhere.")
+            return
+        obj.groups.add(Group.objects.get(name=form.cleaned_data["role"]))
+        if form.cleaned_data.get("physio"):
+            Assignment.objects.create(patient=obj, physio=form.cleaned_data["physio"])
+        if form.cleaned_data.get("send_password_link"):
+            self._report_link(request, obj, send_password_link(request, obj, new_account=True))
+
+    def _report_link(self, request: HttpRequest, user: User, sent: bool) -> None:
+        if sent:
+            messages.success(request, f"A link to choose a password was emailed to {user.email}.")
+        else:
+            messages.error(
+                request, f"The email to {user.email} could not be sent. Try again later."
+            )
+
+    @admin.action(description="Email a link to choose a new password")
+    def send_password_links(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        for user in queryset:
+            if not user.is_active:
+                messages.warning(request, f"{user} is deactivated: no link was sent.")
+            elif not user.email:
+                messages.warning(request, f"{user} has no email address: add one, then try again.")
+            else:
+                self._report_link(request, user, send_password_link(request, user))
+
+    @admin.action(description="Deactivate (they are signed out everywhere)")
+    def deactivate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        count = 0
+        for user in queryset.filter(is_active=True):
+            if user == request.user:
+                messages.error(request, "You cannot deactivate your own account.")
+                continue
+            user.is_active = False
+            user.save(update_fields=["is_active"])  # the signal ends their sign-ins
+            count += 1
+        if count:
+            messages.success(
+                request, f"{count} account{'s' if count != 1 else ''} deactivated and signed out."
+            )
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """What physios sent: read-only here, since the link itself is never stored."""
+
+    list_display = ("email", "invited_by", "sent_at", "expires_at", "status")
+    list_filter = ("accepted_at", "cancelled_at")
+    search_fields = ("email", "invited_by__username", "invited_by__last_name")
+    readonly_fields = [field.name for field in Invitation._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Invitation | None = None) -> bool:
+        return False

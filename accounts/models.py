@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import hashlib
+import secrets
 import zoneinfo
 from typing import ClassVar
 
@@ -8,6 +10,7 @@ from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as BaseUserManager
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 
 
 class Role(models.TextChoices):
@@ -128,3 +131,62 @@ class Assignment(models.Model):
         super().clean()
         if self.patient_id is not None and self.patient_id == self.physio_id:
             raise ValidationError("A person cannot be their own physiotherapist.")
+
+
+class InvitationQuerySet(models.QuerySet["Invitation"]):
+    def pending(self) -> InvitationQuerySet:
+        return self.filter(
+            accepted_at__isnull=True, cancelled_at__isnull=True, expires_at__gt=timezone.now()
+        )
+
+
+class Invitation(models.Model):
+    """A physio's invitation to a new patient: a one-time link to make their account.
+
+    Only a hash of the link's token is kept, so the database never holds a
+    working link. The link expires, works once, and a resend replaces it.
+    """
+
+    email = models.EmailField()
+    first_name = models.CharField(max_length=150, blank=True)
+    last_name = models.CharField(max_length=150, blank=True)
+    invited_by = models.ForeignKey(User, on_delete=models.CASCADE, related_name="invitations_sent")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.OneToOneField(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="invitation"
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-sent_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Invitation for {self.email} from {self.invited_by}"
+
+    @staticmethod
+    def hash(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    def new_token(self) -> str:
+        """A fresh link token, replacing any earlier one; save() to make it the only one."""
+        token = secrets.token_urlsafe(32)
+        self.token_hash = self.hash(token)
+        self.sent_at = timezone.now()
+        self.expires_at = self.sent_at + settings.INVITATION_VALID_FOR
+        return token
+
+    @property
+    def status(self) -> str:
+        if self.accepted_at:
+            return "accepted"
+        if self.cancelled_at:
+            return "cancelled"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "pending"

@@ -4,6 +4,7 @@ Every value comes from the environment (or a `.env` file beside manage.py).
 A missing or malformed value stops start-up with a message naming the variable.
 """
 
+import datetime as dt
 import warnings
 import zoneinfo
 from pathlib import Path
@@ -191,10 +192,30 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 
-EMAIL_BACKEND = env.str(
-    "EMAIL_BACKEND",
-    default="django.core.mail.backends.console.EmailBackend",
-)
+# Email: printed to the console unless EMAIL_URL names an SMTP server, e.g.
+# EMAIL_URL=smtp+tls://user:password@smtp.example.com:587 (STARTTLS) or
+# smtp+ssl://user:password@smtp.example.com:465. `check --deploy` warns when unset.
+try:
+    _email = env.email_url("EMAIL_URL", default="consolemail://")
+except (ImproperlyConfigured, KeyError, ValueError) as exc:
+    raise ImproperlyConfigured(
+        "EMAIL_URL must look like smtp+tls://user:password@smtp.example.com:587 "
+        f"or smtp+ssl://user:password@smtp.example.com:465 ({exc})."
+    ) from exc
+EMAIL_BACKEND = _email["EMAIL_BACKEND"]
+EMAIL_HOST = _email["EMAIL_HOST"] or "localhost"
+EMAIL_PORT = _email["EMAIL_PORT"] or 25
+EMAIL_HOST_USER = _email["EMAIL_HOST_USER"] or ""
+EMAIL_HOST_PASSWORD = _email["EMAIL_HOST_PASSWORD"] or ""
+EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="BackTrack <backtrack@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# How long links sent by email work: an invitation to a new patient, a password reset.
+INVITATION_VALID_FOR = dt.timedelta(days=_env_int("INVITATION_DAYS", default=7))
+PASSWORD_RESET_TIMEOUT = _env_int("PASSWORD_RESET_HOURS", default=72) * 3600
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie

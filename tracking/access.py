@@ -21,6 +21,7 @@ __all__ = [
     "physio_required",
 ]
 
+
 def get_patient_for(request: AuthedRequest, patient_id: int) -> User:
     """A patient in the signed-in physio's care; checked afresh on every request."""
     return get_object_or_404(User.objects.patients_of(request.user), pk=patient_id)

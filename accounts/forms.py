@@ -1,0 +1,100 @@
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import (
+    AdminUserCreationForm,
+    PasswordResetForm,
+    UserCreationForm,
+    UsernameField,
+)
+from django.core.exceptions import ValidationError
+
+from .models import Invitation, Role, User
+
+ACCOUNT_EXISTS = (
+    "Someone already has an account with this email address. If they are your patient, "
+    "ask an admin to assign them to you."
+)
+
+
+class InviteForm(forms.ModelForm):
+    """A physio invites a new patient by email."""
+
+    class Meta:
+        model = Invitation
+        fields = ["email", "first_name", "last_name"]
+        labels = {
+            "email": "Their email address",
+            "first_name": "First name (optional)",
+            "last_name": "Last name (optional)",
+        }
+        help_texts = {"email": "They get a link to make their account. It works once."}
+
+    def clean_email(self) -> str:
+        email = User.objects.normalize_email(self.cleaned_data["email"]).strip()
+        if User.objects.filter(email__iexact=email).exists():
+            raise ValidationError(ACCOUNT_EXISTS)
+        return email
+
+
+class AcceptInvitationForm(UserCreationForm):
+    """The invited patient makes their account: a username and a password."""
+
+    class Meta:
+        model = User
+        fields = ("username", "first_name", "last_name")
+        field_classes = {"username": UsernameField}
+        help_texts = {
+            "username": "What you type to sign in. Letters, digits and @ . + - _ only.",
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["first_name"].required = True
+
+
+class NewPersonForm(AdminUserCreationForm):
+    """An admin adds a patient or a physio, with their role from the start."""
+
+    role = forms.ChoiceField(
+        choices=Role.choices,
+        widget=forms.RadioSelect,
+        help_text="Admins: add the person as a physiotherapist or patient as fits, "
+        "then tick “Staff status” on the next page.",
+    )
+    physio = forms.ModelChoiceField(
+        queryset=User.objects.filter(is_active=True, groups__name=Role.PHYSIO.value).order_by(
+            "last_name", "first_name"
+        ),
+        required=False,
+        label="Physiotherapist",
+        help_text="For a patient: the physio who looks after them. More can be added later.",
+    )
+    send_password_link = forms.BooleanField(
+        required=False,
+        label="Email them a link to choose their own password",
+        help_text="Then leave password-based authentication disabled below.",
+    )
+
+    class Meta:
+        model = User
+        fields = ("username", "first_name", "last_name", "email", "timezone")
+        field_classes = {"username": UsernameField}
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("send_password_link") and not cleaned.get("email"):
+            self.add_error("email", "Add their email address to send them the link.")
+        if cleaned.get("physio") and cleaned.get("role") != Role.PATIENT:
+            self.add_error("physio", "Only a patient is assigned a physiotherapist.")
+        email = cleaned.get("email")
+        if email and User.objects.filter(email__iexact=email).exists():
+            self.add_error("email", "Someone already has an account with this email address.")
+        return cleaned
+
+
+class BackTrackPasswordResetForm(PasswordResetForm):
+    """Forgotten passwords, also for accounts made without one (waiting for their link)."""
+
+    def get_users(self, email: str) -> Any:
+        return User.objects.filter(email__iexact=email, is_active=True)

@@ -1,0 +1,166 @@
+"""Inviting a new patient: the physio sends a link, the patient makes their account with it."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+
+from .access import physio_required
+from .emails import send_invitation
+from .forms import ACCOUNT_EXISTS, AcceptInvitationForm, InviteForm
+from .http import AuthedRequest
+from .models import Assignment, Invitation, Role, User
+
+NOT_SENT = (
+    "The email could not be sent just now, so {email} has no link yet. "
+    "Try “Send again” in a few minutes; if it keeps failing, tell an admin."
+)
+
+
+@require_http_methods(["GET", "POST"])
+@physio_required
+def invitations(request: AuthedRequest) -> HttpResponse:
+    """Invite a new patient, and see the invitations already sent."""
+    form = InviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        invitation = form.save(commit=False)
+        invitation.invited_by = request.user
+        token = invitation.new_token()
+        invitation.save()
+        _report_sending(request, invitation, send_invitation(request, invitation, token))
+        return redirect("accounts:invitations")
+    sent = Invitation.objects.filter(invited_by=request.user).select_related("accepted_by")[:50]
+    return render(
+        request,
+        "accounts/invitations.html",
+        {"form": form, "invitations": sent, "valid_days": settings.INVITATION_VALID_FOR.days},
+    )
+
+
+def _report_sending(request: HttpRequest, invitation: Invitation, sent: bool) -> None:
+    if sent:
+        messages.success(
+            request,
+            f"Invitation sent to {invitation.email}. The link works once, until "
+            f"{timezone.localtime(invitation.expires_at):%-d %B}.",
+        )
+    else:
+        messages.error(request, NOT_SENT.format(email=invitation.email))
+
+
+def _own_invitation(request: AuthedRequest, invitation_id: int) -> Invitation:
+    return get_object_or_404(Invitation, pk=invitation_id, invited_by=request.user)
+
+
+@require_POST
+@physio_required
+def resend(request: AuthedRequest, invitation_id: int) -> HttpResponse:
+    """A fresh link, valid from now; the old one stops working."""
+    invitation = _own_invitation(request, invitation_id)
+    if invitation.status == "accepted":
+        messages.info(request, f"{invitation.email} has already made their account.")
+        return redirect("accounts:invitations")
+    if User.objects.filter(email__iexact=invitation.email).exists():
+        messages.error(request, ACCOUNT_EXISTS)
+        return redirect("accounts:invitations")
+    token = invitation.new_token()
+    invitation.cancelled_at = None
+    invitation.save()
+    _report_sending(request, invitation, send_invitation(request, invitation, token))
+    return redirect("accounts:invitations")
+
+
+@require_POST
+@physio_required
+def cancel(request: AuthedRequest, invitation_id: int) -> HttpResponse:
+    invitation = _own_invitation(request, invitation_id)
+    if invitation.status == "pending":
+        invitation.cancelled_at = timezone.now()
+        invitation.save(update_fields=["cancelled_at"])
+        messages.success(
+            request, f"Invitation to {invitation.email} cancelled: its link no longer works."
+        )
+    else:
+        messages.info(
+            request, f"The invitation to {invitation.email} was already {invitation.status}."
+        )
+    return redirect("accounts:invitations")
+
+
+def _usable(invitation: Invitation | None) -> bool:
+    # The inviting physio must still be one: the patient is put in their care.
+    return (
+        invitation is not None
+        and invitation.status == "pending"
+        and invitation.invited_by.is_physio
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def accept(request: HttpRequest, token: str) -> HttpResponse:
+    """The invited patient chooses a username and password; the link then stops working."""
+    if request.user.is_authenticated:
+        return render(request, "accounts/accept_signed_in.html", status=403)
+    token_hash = Invitation.hash(token)
+    invitation = (
+        Invitation.objects.select_related("invited_by").filter(token_hash=token_hash).first()
+    )
+    if not _usable(invitation):
+        return render(
+            request, "accounts/accept_invalid.html", {"invitation": invitation}, status=410
+        )
+    assert invitation is not None
+
+    form = AcceptInvitationForm(
+        request.POST or None,
+        initial={
+            "first_name": invitation.first_name,
+            "last_name": invitation.last_name,
+            "username": invitation.email.split("@")[0],
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            # Locked, so two tabs submitting at once make one account, not two.
+            invitation = (
+                Invitation.objects.select_for_update()
+                .select_related("invited_by")
+                .get(pk=invitation.pk)
+            )
+            if invitation.token_hash != token_hash or not _usable(invitation):
+                return render(
+                    request, "accounts/accept_invalid.html", {"invitation": invitation}, status=410
+                )
+            if User.objects.filter(email__iexact=invitation.email).exists():
+                form.add_error(
+                    None,
+                    "An account with this email address already exists. Sign in instead, "
+                    "or choose “Forgotten your password?” on the sign-in page.",
+                )
+                return render(
+                    request, "accounts/accept.html", {"form": form, "invitation": invitation}
+                )
+            user = form.save(commit=False)
+            user.email = invitation.email
+            user.save()
+            user.groups.add(Group.objects.get(name=Role.PATIENT.value))
+            Assignment.objects.create(patient=user, physio=invitation.invited_by)
+            invitation.accepted_at = timezone.now()
+            invitation.accepted_by = user
+            invitation.save(update_fields=["accepted_at", "accepted_by"])
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        physio = invitation.invited_by
+        messages.success(
+            request,
+            f"Welcome, {user.first_name}. Your account is ready, and "
+            f"{physio.get_full_name() or physio} can see how you get on.",
+        )
+        return redirect("home")
+    return render(request, "accounts/accept.html", {"form": form, "invitation": invitation})
