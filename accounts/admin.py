@@ -11,10 +11,15 @@ from django.contrib.auth.models import Group
 from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
+from qsessions.models import Session as SignIn
 
 from .emails import send_password_link
 from .forms import NewPersonForm
 from .models import Assignment, Invitation, Role, User
+
+# Sign-in sessions hold addresses and browsers, and ending them is what deactivating
+# an account does: they have no page of their own here.
+admin.site.unregister(SignIn)
 
 
 class PhysioAssignmentInline(admin.TabularInline):

@@ -56,6 +56,7 @@ class User(AbstractUser):
     """
 
     timezone = models.CharField(
+        "time zone",
         max_length=64,
         default=default_timezone,
         validators=[validate_timezone],

@@ -63,7 +63,6 @@ def admin_urls(objects: dict[str, Any]) -> dict[str, str]:
 
 @pytest.fixture
 def objects(patient, physio, staff_admin) -> dict[str, Any]:
-    signed_in(patient)  # a sign-in session to look at
     invitation = Invitation(email="x@example.com", invited_by=physio)
     invitation.new_token()
     invitation.save()
@@ -134,9 +133,8 @@ def test_staff_see_only_what_their_permissions_allow(staff_without_permissions, 
     assert Exercise.objects.get(pk=bird_dog.pk).name == "Bird-dog"
 
 
-# Invitations are made by physios in the app, with a link only the patient receives;
-# sign-in sessions are made by signing in.
-CLOSED_EVEN_TO_ADMINS = {"accounts_invitation_add", "qsessions_session_add"}
+# Invitations are made by physios in the app, with a link only the patient receives.
+CLOSED_EVEN_TO_ADMINS = {"accounts_invitation_add"}
 
 
 def test_admins_reach_every_admin_page(staff_admin, objects):
