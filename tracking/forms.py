@@ -1,6 +1,9 @@
+from typing import Any
+
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 
+from accounts.models import Role, User
 from exercises.models import MAX_REPS, MAX_SETS, Exercise
 
 from .models import (
@@ -280,3 +283,29 @@ class ProgrammeExerciseForm(forms.ModelForm):
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         _limit_messages(self)
         self.fields["note"].widget.attrs["placeholder"] = "e.g. keep the bridge low for now"
+
+
+class ShareCareForm(forms.Form):
+    """A physio brings a colleague into a patient's care."""
+
+    physio = forms.ModelChoiceField(
+        queryset=User.objects.none(),
+        label="Share their care with a colleague",
+        empty_label="Choose a physiotherapist",
+        error_messages={
+            "required": "Choose the colleague to share this patient's care with.",
+            "invalid_choice": "That colleague cannot be added: they may already look after "
+            "this patient, or no longer work here. Choose again.",
+        },
+    )
+
+    def __init__(self, *args: Any, patient: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["physio"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = (
+            User.objects.filter(is_active=True, groups__name=Role.PHYSIO.value)
+            .exclude(pk__in=patient.physios.values("pk"))
+            .exclude(pk=patient.pk)
+            .order_by("last_name", "first_name", "username")
+        )

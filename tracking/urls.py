@@ -33,6 +33,8 @@ urlpatterns = [
     path("patients/<int:patient_id>/programme/", review.edit_programme, name="programme-edit"),
     path("patients/<int:patient_id>/programme/leave-out/", review.leave_out, name="leave-out"),
     path("patients/<int:patient_id>/comments/", review.add_comment, name="comment"),
+    path("patients/<int:patient_id>/care/share/", review.share_care, name="share-care"),
+    path("patients/<int:patient_id>/care/leave/", review.leave_care, name="leave-care"),
     path("patients/<int:patient_id>/alerts/seen/", review.acknowledge_alert, name="acknowledge"),
     path(
         "patients/<int:patient_id>/sessions/<int:session_id>/",

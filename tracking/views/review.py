@@ -18,10 +18,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.http import AuthedRequest
-from accounts.models import User
+from accounts.models import Assignment, User
 
 from ..access import get_patient_for, get_patient_session_for, physio_required
-from ..forms import AcknowledgeForm, CommentForm, ProgrammeExerciseForm, ProgrammeForm
+from ..forms import (
+    AcknowledgeForm,
+    CommentForm,
+    ProgrammeExerciseForm,
+    ProgrammeForm,
+    ShareCareForm,
+)
 from ..models import (
     AlertAcknowledgement,
     Comment,
@@ -131,6 +137,8 @@ def _patient_context(
             "acknowledged_by"
         )[:20],
         "comment_form": comment_form or CommentForm(),
+        "care_team": patient.physios.filter(is_active=True).order_by("last_name", "first_name"),
+        "share_form": ShareCareForm(patient=patient),
     }
 
 
@@ -402,3 +410,36 @@ def _render_programme_edit(
             "latest_changes": latest_changes or [],
         },
     )
+
+
+@require_POST
+@physio_required
+def share_care(request: AuthedRequest, patient_id: int) -> HttpResponse:
+    """Bring a colleague into the patient's care: they see everything this physio sees."""
+    patient = get_patient_for(request, patient_id)
+    form = ShareCareForm(request.POST, patient=patient)
+    if form.is_valid():
+        colleague = form.cleaned_data["physio"]
+        Assignment.objects.get_or_create(patient=patient, physio=colleague)
+        messages.success(request, f"{colleague} now also looks after {patient}.")
+    else:
+        messages.error(request, " ".join(str(error) for error in form.errors["physio"]))
+    return redirect(reverse("tracking:patient", args=[patient.pk]) + "#care")
+
+
+@require_POST
+@physio_required
+def leave_care(request: AuthedRequest, patient_id: int) -> HttpResponse:
+    """Stop looking after a patient, as long as a colleague still does."""
+    patient = get_patient_for(request, patient_id)
+    others = patient.physio_assignments.exclude(physio=request.user).filter(physio__is_active=True)
+    if not others.exists():
+        messages.error(
+            request,
+            f"You are the only physiotherapist looking after {patient}, so they stay in your "
+            "care. Share their care with a colleague first, or ask an admin to hand them over.",
+        )
+        return redirect(reverse("tracking:patient", args=[patient.pk]) + "#care")
+    Assignment.objects.filter(patient=patient, physio=request.user).delete()
+    messages.success(request, f"{patient} is no longer in your patient list.")
+    return redirect("tracking:caseload")
