@@ -96,7 +96,9 @@ def test_keeping_a_retired_exercise_ends_the_alert_and_keeps_it(
 
     assert retired_alerts(physio_client) == []
     assert programme.items().get(exercise=bird_dog).included
-    assert "Still useful for her" in patient_page(physio_client, patient)
+    page = patient_page(physio_client, patient)
+    assert "Still useful for her" in page
+    assert "Kept by Phil Io" in page
 
 
 def test_a_later_retirement_asks_again(physio_client, patient, programme, bird_dog):
