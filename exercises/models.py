@@ -199,5 +199,10 @@ class Exercise(Dose):
 
     def clean(self) -> None:
         super().clean()
+        # Browsers send a textarea's line breaks as CR LF: keep them as one
+        # newline, so the history's diff shows the words changed, not every line.
+        for field in ("start_position", "instructions", "feel", "avoid"):
+            text = getattr(self, field)
+            setattr(self, field, text.replace("\r\n", "\n").replace("\r", "\n"))
         if not self.instructions.strip():
             raise ValidationError({"instructions": "Write at least one step."})

@@ -1,13 +1,14 @@
 """Shared fixtures: one user per access level, and small factories."""
 
 import datetime as dt
+import functools
 import importlib
 
 import pytest
-from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import connection
+from django.db.migrations.loader import MigrationLoader
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -32,19 +33,32 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@functools.cache
+def _migrated_apps():
+    """The models as the migrations see them, as data migrations are run with."""
+    return MigrationLoader(connection).project_state().apps
+
+
 @pytest.fixture
 def migrated_data(transactional_db):
-    """What the data migrations load (roles, the routine), for transactional tests.
+    """What the data migrations load (roles, the routine and its first versions),
+    for transactional tests.
 
     Django empties every table after a transactional test, so such tests load it
-    again with the migrations' own functions.
+    again with the migrations' own functions and the migrations' own models:
+    the real ones would record history of their own.
     """
-    roles = importlib.import_module("accounts.migrations.0002_roles")
-    routine = importlib.import_module("exercises.migrations.0002_load_routine")
-    versions = importlib.import_module("exercises.migrations.0004_first_versions")
-    roles.create_role_groups(apps, None)
-    routine.load_routine(apps, None)
-    versions.record_first_versions(apps, None)
+    from exercises.models import Exercise
+
+    if Exercise.objects.exists():  # the first such test: the migrations' data is still there
+        return
+    migrated = _migrated_apps()
+    for module, function in [
+        ("accounts.migrations.0002_roles", "create_role_groups"),
+        ("exercises.migrations.0002_load_routine", "load_routine"),
+        ("exercises.migrations.0004_first_versions", "record_first_versions"),
+    ]:
+        getattr(importlib.import_module(module), function)(migrated, None)
 
 
 @pytest.fixture

@@ -272,3 +272,16 @@ def test_a_new_session_follows_the_latest_version(admin_client, patient, bird_do
 
 def test_an_unknown_version_is_404(patient_client):
     assert patient_client.get(reverse("exercises:version", args=[999999])).status_code == 404
+
+
+def test_line_breaks_from_the_browser_do_not_count_as_changes(admin_client, bird_dog):
+    as_sent = bird_dog.instructions.replace("opposite", "other").replace("\n", "\r\n")
+
+    edit(admin_client, bird_dog, instructions=as_sent)
+
+    bird_dog.refresh_from_db()
+    assert "\r" not in bird_dog.instructions
+    html = admin_client.get(history_url(bird_dog)).content.decode()
+    changes = html.split('id="change-history"')[1]
+    assert changes.count("<del>") == 1
+    assert "<del>opposite</del><ins>other</ins>" in changes
