@@ -122,7 +122,7 @@ class UserAdmin(BaseUserAdmin):
                 request, f"The email to {user.email} could not be sent. Try again later."
             )
 
-    @admin.action(description="Email a link to choose a new password")
+    @admin.action(description="Email a link to choose a new password", permissions=["change"])
     def send_password_links(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         for user in queryset:
             if not user.is_active:
@@ -132,7 +132,7 @@ class UserAdmin(BaseUserAdmin):
             else:
                 self._report_link(request, user, send_password_link(request, user))
 
-    @admin.action(description="Deactivate (they are signed out everywhere)")
+    @admin.action(description="Deactivate (they are signed out everywhere)", permissions=["change"])
     def deactivate(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         count = 0
         for user in queryset.filter(is_active=True):

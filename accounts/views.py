@@ -27,7 +27,7 @@ NOT_SENT = (
 @physio_required
 def invitations(request: AuthedRequest) -> HttpResponse:
     """Invite a new patient, and see the invitations already sent."""
-    form = InviteForm(request.POST or None)
+    form = InviteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         invitation = form.save(commit=False)
         invitation.invited_by = request.user
@@ -119,7 +119,7 @@ def accept(request: HttpRequest, token: str) -> HttpResponse:
     assert invitation is not None
 
     form = AcceptInvitationForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         initial={
             "first_name": invitation.first_name,
             "last_name": invitation.last_name,

@@ -108,9 +108,23 @@ class Dose(models.Model):
 
 
 def current_versions(exercise_ids: Iterable[int]) -> dict[int, int]:
-    """The latest recorded version (its history id) of each exercise, in one query."""
+    """The latest recorded version (its history id) of each exercise, in one query.
+
+    An exercise written without its history (a fixture, a bulk load) gets its
+    first version recorded now, so a session can always say what it followed.
+    """
+    ids = set(exercise_ids)
+    versions = _latest_versions(ids)
+    if missing := ids - versions.keys():
+        for exercise in Exercise.objects.filter(pk__in=missing):
+            exercise.save()
+        versions = _latest_versions(ids)
+    return versions
+
+
+def _latest_versions(ids: set[int]) -> dict[int, int]:
     return dict(
-        Exercise.history.filter(id__in=list(exercise_ids))
+        Exercise.history.filter(id__in=ids)
         .values_list("id")
         .annotate(latest=models.Max("history_id"))
         .order_by()

@@ -227,3 +227,10 @@ def test_only_physios_invite(db, request, who, status):
         assert page["Location"].startswith(reverse("login"))
     assert Invitation.objects.exists() == (who == "physio")
     assert sent.status_code == (302 if who in ("anonymous", "physio") else 403)
+
+
+def test_an_empty_post_says_what_is_missing(physio_client):
+    response = physio_client.post(INVITE_URL)
+
+    assert "This field is required." in response.content.decode()
+    assert not Invitation.objects.exists()

@@ -4,7 +4,7 @@ import re
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.core import mail
 from django.urls import reverse
 from qsessions.models import Session as SignIn
@@ -294,3 +294,17 @@ def test_changing_a_password_needs_the_current_one(patient_client, patient):
 
 def test_roles_exist_as_groups(db):
     assert set(Group.objects.values_list("name", flat=True)) >= set(Role.values)
+
+
+@pytest.mark.parametrize("action", ["deactivate", "send_password_links"])
+def test_staff_who_may_only_view_people_cannot_act_on_them(make_user, staff_admin, action):
+    viewer = make_user("vera", is_staff=True, email="vera@example.com")
+    viewer.user_permissions.add(Permission.objects.get(codename="view_user"))
+    staff_admin.email = "ada@example.com"
+    staff_admin.save()
+
+    signed_in(viewer).post(LIST_URL, {"action": action, "_selected_action": [staff_admin.pk]})
+
+    staff_admin.refresh_from_db()
+    assert staff_admin.is_active
+    assert mail.outbox == []

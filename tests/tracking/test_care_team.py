@@ -92,3 +92,16 @@ def test_only_the_patients_own_physio_changes_their_care_team(
     ):
         assert client.post(url, {"physio": stranger.pk}).status_code == status
     assert Assignment.objects.count() == 1
+
+
+def test_a_colleague_who_is_no_longer_a_physio_does_not_count(
+    physio_client, physio, patient, assigned, other_physio
+):
+    Assignment.objects.create(patient=patient, physio=other_physio)
+    other_physio.groups.clear()
+
+    page = physio_client.get(reverse("tracking:patient", args=[patient.pk])).content.decode()
+    leave(physio_client, patient)
+
+    assert "Phoebe Ray" not in page.split('id="care-title"')[1].split("</ul>")[0]
+    assert physio in patient.physios.all()

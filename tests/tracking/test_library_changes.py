@@ -234,3 +234,13 @@ def test_the_editor_marks_a_retired_exercise(physio_client, patient, programme, 
     page = physio_client.get(reverse("tracking:programme-edit", args=[patient.pk]))
 
     assert "Retired from the library" in page.content.decode()
+
+
+def test_an_exercise_loaded_without_history_gets_a_version_when_a_session_starts(patient):
+    new = clam()
+    new.history.all().delete()  # as a bulk load or a fixture would leave it
+
+    session, _ = Session.start(patient, pain_before=3)
+
+    entry = session.entries.get(exercise=new)
+    assert entry.exercise_version == new.history.get()

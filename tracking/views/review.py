@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from accounts.http import AuthedRequest
-from accounts.models import Assignment, User
+from accounts.models import Assignment, Role, User
 
 from ..access import get_patient_for, get_patient_session_for, physio_required
 from ..forms import (
@@ -137,7 +137,9 @@ def _patient_context(
             "acknowledged_by"
         )[:20],
         "comment_form": comment_form or CommentForm(),
-        "care_team": patient.physios.filter(is_active=True).order_by("last_name", "first_name"),
+        "care_team": patient.physios.filter(
+            is_active=True, groups__name=Role.PHYSIO.value
+        ).order_by("last_name", "first_name"),
         "share_form": ShareCareForm(patient=patient),
     }
 
@@ -432,7 +434,9 @@ def share_care(request: AuthedRequest, patient_id: int) -> HttpResponse:
 def leave_care(request: AuthedRequest, patient_id: int) -> HttpResponse:
     """Stop looking after a patient, as long as a colleague still does."""
     patient = get_patient_for(request, patient_id)
-    others = patient.physio_assignments.exclude(physio=request.user).filter(physio__is_active=True)
+    others = patient.physio_assignments.exclude(physio=request.user).filter(
+        physio__is_active=True, physio__groups__name=Role.PHYSIO.value
+    )
     if not others.exists():
         messages.error(
             request,
