@@ -47,10 +47,11 @@ run: $(VENV)/.runtime  ## Set up, load the routine and demo accounts, and serve 
 test: $(VENV)/.dev $(CHROMIUM)  ## Run the whole suite, browser tests included
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-lint: $(VENV)/.dev  ## ruff (lint and format) and mypy
+lint: $(VENV)/.dev  ## ruff (lint and format), mypy, and bandit (no medium or high findings)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(DEV_ENV) $(BIN)/mypy .
+	$(BIN)/bandit --quiet --recursive --severity-level medium accounts config exercises tracking manage.py
 
 format: $(VENV)/.dev  ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .
