@@ -11,6 +11,10 @@ from django.contrib.auth.models import Group
 from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
+from django_otp.plugins.otp_static.admin import StaticDeviceAdmin
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from qsessions.models import Session as SignIn
 
 from .emails import send_password_link
@@ -20,6 +24,18 @@ from .models import Assignment, Invitation, Role, User
 # Sign-in sessions hold addresses and browsers, and ending them is what deactivating
 # an account does: they have no page of their own here.
 admin.site.unregister(SignIn)
+
+
+# Authenticator apps and recovery codes are set up by their owner, never for them:
+# the admin may only remove one (for a lost phone), and never sees a key.
+class NoAddingDevices:
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+for _model, _admin in [(TOTPDevice, TOTPDeviceAdmin), (StaticDevice, StaticDeviceAdmin)]:
+    admin.site.unregister(_model)
+    admin.site.register(_model, type(f"{_model.__name__}Admin", (NoAddingDevices, _admin), {}))
 
 
 class PhysioAssignmentInline(admin.TabularInline):

@@ -6,4 +6,4 @@ class AccountsConfig(AppConfig):
     verbose_name = "People"
 
     def ready(self) -> None:
-        from . import checks, signals  # noqa: F401 - registers the checks and signal handlers
+        from . import checks, sign_in, signals, two_step  # noqa: F401 - registers the checks and signal handlers

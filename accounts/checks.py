@@ -16,3 +16,19 @@ def check_email_is_sent(**kwargs: Any) -> list[CheckMessage]:
             )
         ]
     return []
+
+
+@register(Tags.security, deploy=True)
+def check_proxy_count_is_given(**kwargs: Any) -> list[CheckMessage]:
+    """Behind a proxy, a lockout by address would lock out everyone at once."""
+    if not settings.PROXY_COUNT_GIVEN:
+        return [
+            Warning(
+                "PROXY_COUNT is not set. Behind a proxy, every sign-in would seem to come "
+                "from the proxy's address, and five wrong passwords would lock everyone out.",
+                hint="Set PROXY_COUNT=1 behind one proxy of yours (the usual set-up), "
+                "or PROXY_COUNT=0 if browsers connect to gunicorn directly.",
+                id="backtrack.W002",
+            )
+        ]
+    return []

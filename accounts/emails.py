@@ -51,3 +51,12 @@ def send_invitation(request: HttpRequest, invitation: Invitation, token: str) ->
     link = request.build_absolute_uri(reverse("accounts:accept", args=[token]))
     context = {"invitation": invitation, "link": link}
     return _send(request, "accounts/invitation", context, invitation.email)
+
+
+def send_two_step_notice(request: HttpRequest, user: User, *, turned_on: bool) -> bool:
+    """Tell the account's owner that two-step verification changed, in case it was not them."""
+    if not user.email:
+        return False
+    return _send(
+        request, "accounts/two_step_notice", {"user": user, "turned_on": turned_on}, user.email
+    )

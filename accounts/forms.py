@@ -1,13 +1,16 @@
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import (
     AdminUserCreationForm,
+    AuthenticationForm,
     PasswordResetForm,
     UserCreationForm,
     UsernameField,
 )
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 
 from .models import Invitation, Role, User
 
@@ -15,6 +18,38 @@ ACCOUNT_EXISTS = (
     "Someone already has an account with this email address. If they are your patient, "
     "ask an admin to assign them to you."
 )
+
+
+class SignInForm(AuthenticationForm):
+    """Django's sign-in form, with "keep me signed in" and a username that is checked
+    for length: Django only tells the browser the limit, so a longer one reached
+    authenticate() and django-axes, whose record of it PostgreSQL refused (a 500)."""
+
+    remember = forms.BooleanField(
+        label="Keep me signed in on this device for 30 days",
+        help_text=(
+            "For patients on their own phone or computer. Leave it unticked on a shared one. "
+            "Physiotherapists and admins are always signed out after "
+            f"{settings.SESSION_IDLE_TIMEOUT.total_seconds() // 60:.0f} minutes without activity."
+        ),
+        required=False,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit = self.username_field.max_length or 254  # as Django's own form says to browsers
+        self.fields["username"].validators.append(MaxLengthValidator(limit))
+
+
+class TwoStepCodeForm(forms.Form):
+    code = forms.CharField(
+        label="Code",
+        help_text="The 6-digit code your authenticator app shows now, or a recovery code.",
+        max_length=32,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false"}
+        ),
+    )
 
 
 class InviteForm(forms.ModelForm):

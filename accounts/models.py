@@ -77,6 +77,14 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.get_full_name() or self.username
 
+    def is_verified(self) -> bool:
+        """Whether this sign-in passed two-step verification.
+
+        django-otp's middleware replaces this on each request's user; without
+        it, nobody counts as verified.
+        """
+        return False
+
     def has_role(self, role: Role) -> bool:
         # One query per request at most: the group names are cached on the instance.
         if not hasattr(self, "_role_names"):

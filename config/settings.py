@@ -10,6 +10,7 @@ import zoneinfo
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -71,13 +72,18 @@ LANGUAGE_CODE = "en-gb"
 USE_I18N = False
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.apps.BackTrackAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "axes",
+    "csp",
     "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "qsessions",
     "simple_history",
     "template_partials",
@@ -89,16 +95,24 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below WhiteNoise: static files keep their long cache; everything else is no-store.
+    "config.middleware.NoStoreMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Sessions that know their user, so ending someone's access ends every sign-in.
     "qsessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "accounts.middleware.UserTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.sign_in.SignInTimeoutMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "accounts.two_step.TwoStepMiddleware",
+    "accounts.middleware.UserTimezoneMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "django_htmx.middleware.HtmxMiddleware",
+    # Last, so it sees the result of every sign-in attempt.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -155,15 +169,43 @@ else:
     _default_db["CONN_HEALTH_CHECKS"] = True
 
 DATABASES = {"default": _default_db}
+
+# A cache shared by every worker, for rate limits: a table in the database by
+# default (made by a migration), or Redis or Memcached through CACHE_URL
+# (e.g. redis://127.0.0.1:6379/0).
+try:
+    CACHES = {"default": env.cache_url("CACHE_URL", default="dbcache://backtrack_cache")}
+except (ImproperlyConfigured, KeyError, ValueError) as exc:
+    raise ImproperlyConfigured(
+        f"CACHE_URL must look like redis://host:6379/0 or dbcache://table_name ({exc})."
+    ) from exc
+# Logging a session (start, each exercise, finish) is limited per person, so a
+# stuck button or a script cannot flood the database: LOG_RATE_LIMIT posts per
+# minute ("60/m"), or per hour ("600/h").
+LOG_RATE_LIMIT = env.str("LOG_RATE_LIMIT", default="60/m")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 SESSION_ENGINE = "qsessions.backends.db"
+# Automatic sign-out (accounts/sign_in.py): after 30 minutes without activity or
+# 12 hours in all; a patient who asks to be kept signed in on their own device,
+# after 30 days.
+SESSION_IDLE_TIMEOUT = dt.timedelta(minutes=_env_int("SESSION_IDLE_MINUTES", default=30))
+SESSION_ABSOLUTE_TIMEOUT = dt.timedelta(hours=_env_int("SESSION_MAX_HOURS", default=12))
+SESSION_REMEMBER_FOR = dt.timedelta(days=30)
+SESSION_COOKIE_AGE = int(SESSION_ABSOLUTE_TIMEOUT.total_seconds())
 
 AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# Argon2 for new and changed passwords; older hashes are upgraded at the next sign-in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -173,6 +215,36 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Two-step verification (django-otp): required for admins, offered to physios.
+OTP_TOTP_ISSUER = "BackTrack"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # admins may remove a lost device, never read its key
+
+# Sign-in throttling (django-axes). After LOGIN_FAILURE_LIMIT failed attempts for
+# one username, or from one address, that username or address is locked out for
+# LOGIN_COOLOFF_MINUTES, even with the right password. An admin can unlock it
+# sooner by deleting the access attempt in the admin (or `manage.py axes_reset`).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = True
+AXES_FAILURE_LIMIT = _env_int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=_env_int("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # each on its own, not the pair
+AXES_RESET_ON_SUCCESS = True
+# The cool-off runs from the lockout: more wrong guesses do not extend it, so an
+# attacker cannot keep a patient locked out for ever.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_LOCKOUT_CALLABLE = "accounts.http.locked_out"
+AXES_VERBOSE = False
+# Behind a reverse proxy, REMOTE_ADDR is the proxy's: PROXY_COUNT says how many
+# proxies of our own append to X-Forwarded-For, so the client's address is read
+# from there instead (and cannot be spoofed past them).
+PROXY_COUNT = _env_int("PROXY_COUNT", default=0)
+PROXY_COUNT_GIVEN = bool(env.str("PROXY_COUNT", default="").strip())  # see backtrack.W002
+AXES_CLIENT_IP_CALLABLE = "accounts.http.client_ip"
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
@@ -217,18 +289,60 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 INVITATION_VALID_FOR = dt.timedelta(days=_env_int("INVITATION_DAYS", default=7))
 PASSWORD_RESET_TIMEOUT = _env_int("PASSWORD_RESET_HOURS", default=72) * 3600
 
+# Cookies: never readable by scripts (htmx sends the CSRF token from the page),
+# never sent from other sites' pages, and over HTTPS only in production.
 SESSION_COOKIE_HTTPONLY = True
-CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cookie
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+
+# Headers on every response (see also CONTENT_SECURITY_POLICY below, and
+# config.middleware.NoStoreMiddleware for Cache-Control).
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
 if not DEBUG:
     SESSION_COOKIE_SECURE = _env_bool("SECURE_COOKIES", default=True)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    if SESSION_COOKIE_SECURE:
+        # The __Host- prefix: the browser refuses these cookies unless they are
+        # Secure, for this host only and for the whole site.
+        SESSION_COOKIE_NAME = "__Host-sessionid"
+        CSRF_COOKIE_NAME = "__Host-csrftoken"
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # HTTPS only: plain HTTP is redirected (but for the load balancer's health
+    # check), and browsers are told to use nothing else for a year.
+    SECURE_SSL_REDIRECT = _env_bool("SECURE_SSL_REDIRECT", default=True)
+    SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+    SECURE_HSTS_SECONDS = _env_int("HSTS_SECONDS", default=365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_bool("HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_HSTS_PRELOAD = _env_bool("HSTS_PRELOAD", default=True)
+
+# Content-Security-Policy (django-csp): scripts, styles and everything else from
+# this site only; no inline script or style, no plugins, no framing, no <base>.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "manifest-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    },
+}
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # django-axes logs every sign-in at INFO; lockouts are warnings and still show.
+    "loggers": {"axes": {"level": "WARNING"}},
 }

@@ -6,6 +6,6 @@ app_name = "exercises"
 
 urlpatterns = [
     path("", views.routine, name="routine"),
-    path("versions/<int:version_id>/", views.version, name="version"),
+    path("versions/<id:version_id>/", views.version, name="version"),
     path("<slug:slug>/", views.detail, name="detail"),
 ]

@@ -3,6 +3,9 @@
 import datetime as dt
 import functools
 import importlib
+import time
+import uuid
+from base64 import b32decode
 
 import pytest
 from django.conf import settings
@@ -12,8 +15,12 @@ from django.db.migrations.loader import MigrationLoader
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from qsessions.backends.db import SessionStore
 
+from accounts import two_step
 from accounts.models import Assignment, Role, User
 from tracking.models import Session
 
@@ -31,6 +38,14 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(settings):
+    """Each test counts rate limits afresh: the cache is a database table that
+    transactional tests do not empty, so each test gets keys of its own."""
+    default = settings.CACHES["default"]
+    settings.CACHES = {"default": {**default, "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}}
 
 
 @functools.cache
@@ -97,20 +112,42 @@ def staff_admin(make_user) -> User:
     return make_user("ada", is_staff=True, is_superuser=True)
 
 
-def signed_in(user: User | None) -> Client:
+def signed_in(user: User | None, *, verified: bool | None = None) -> Client:
     """A test client signed in as `user` (anonymous for None).
 
     The session is saved with the client's own address and browser, as a real
     sign-in would, so a first request does not re-save it and counts stay true.
+    Admins (and, with verified=True, physios) have passed two-step verification.
     """
+    if verified is None:
+        verified = user is not None and two_step.required(user)
     client = Client()
     if user is not None:
         client.force_login(user)
         key = client.cookies[settings.SESSION_COOKIE_NAME].value
         store = SessionStore(session_key=key, user_agent="", ip="127.0.0.1")
         store.load()
+        if verified and two_step.offered(user):
+            device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+            device = device or TOTPDevice.objects.create(user=user, name="Phone")
+            store[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            store[two_step.ENROLLED] = True
         store.save()
     return client
+
+
+def current_code(device: TOTPDevice, *, ahead: int = 0) -> str:
+    """The code an authenticator app shows now for `device` (or `ahead` steps later)."""
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time() + ahead * device.step
+    return f"{totp.token():0{device.digits}d}"
+
+
+def app_code(base32_key: str) -> str:
+    """The code an authenticator app shows now for a key typed in as shown on screen."""
+    totp = TOTP(b32decode(base32_key.replace(" ", "")))
+    totp.time = time.time()
+    return f"{totp.token():06d}"
 
 
 @pytest.fixture

@@ -1,6 +1,7 @@
 from typing import Any
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 
 from accounts.models import Role, User
@@ -196,6 +197,19 @@ class AcknowledgeForm(forms.Form):
 
 
 class LibraryExercisesField(forms.ModelMultipleChoiceField):
+    def _check_values(self, value: Any) -> Any:
+        """Refuse what cannot be an id before the database sees it (past 64 bits
+        SQLite raises OverflowError instead of answering "no such row")."""
+        for pk in value:
+            text = str(pk)
+            if not (text.isascii() and text.isdigit() and 0 < int(text) < 2**63):
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": pk},
+                )
+        return super()._check_values(value)  # type: ignore[misc]
+
     def label_from_instance(self, obj: Exercise) -> str:
         return f"{obj.name}: {obj.dose_summary.lower()}"
 

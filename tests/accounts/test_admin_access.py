@@ -7,10 +7,13 @@ without a place in this grid fails the test until it is given one.
 from typing import Any
 
 import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.models import Permission
 from django.urls import URLResolver, reverse
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Invitation, User
 from exercises.models import Exercise
@@ -26,7 +29,7 @@ NOT_DATA = {
     "autocomplete",
     "view_on_site",
 }
-PER_OBJECT = ("change", "delete", "history", "password_change")
+PER_OBJECT = ("change", "delete", "history", "password_change", "config", "qrcode")
 
 
 def _names(patterns) -> set[str]:
@@ -66,6 +69,12 @@ def objects(patient, physio, staff_admin) -> dict[str, Any]:
     invitation = Invitation(email="x@example.com", invited_by=physio)
     invitation.new_token()
     invitation.save()
+    seen = {"user_agent": "test", "ip_address": "10.0.0.1", "username": "pat", "path_info": "/"}
+    AccessAttempt.objects.create(**seen, get_data="", post_data="", failures_since_start=1)
+    AccessLog.objects.create(**seen)
+    AccessFailureLog.objects.create(**seen)
+    TOTPDevice.objects.create(user=staff_admin, name="Phone")
+    StaticDevice.objects.create(user=staff_admin, name="Recovery codes").token_set.create(token="a")
     found = {}
     for model in admin.site._registry:
         key = f"{model._meta.app_label}_{model._meta.model_name}"
@@ -88,19 +97,38 @@ def staff_without_permissions(make_user) -> User:
 
 
 @pytest.mark.parametrize("who", ["anonymous", "patient", "physio"])
-def test_people_who_are_not_staff_are_sent_to_sign_in_and_change_nothing(request, who, objects):
+def test_people_who_are_not_staff_are_turned_away_and_change_nothing(request, who, objects):
     client = signed_in(None if who == "anonymous" else request.getfixturevalue(who))
     urls = admin_urls(objects)
+    urls["login"] = reverse("admin:login")
     before = snapshot()
 
     for name, url in urls.items():
         for method in ("get", "post"):
             response = getattr(client, method)(url, {"post": "yes", "is_active": ""})
-            assert response.status_code == 302, (who, method, name)
-            assert response.url.startswith(reverse("admin:login")), (who, method, name)
+            if who == "anonymous":  # to the app's own sign-in
+                assert response.status_code == 302, (method, name)
+                assert response["Location"].startswith(reverse("login")), name
+            else:
+                assert response.status_code == 403, (who, method, name)
 
     assert snapshot() == before
     assert Exercise.objects.filter(is_active=True).count() == 10
+
+
+def test_the_admin_has_no_sign_in_form_of_its_own(staff_admin):
+    anonymous = signed_in(None).get(reverse("admin:login") + "?next=/admin/accounts/user/")
+    admin_back = signed_in(staff_admin).get(reverse("admin:login") + "?next=/admin/accounts/user/")
+    elsewhere = signed_in(staff_admin).get(reverse("admin:login") + "?next=https://evil.example/")
+    not_a_path = signed_in(staff_admin).get(reverse("admin:login") + "?next=0")
+
+    assert (
+        anonymous["Location"]
+        == f"{reverse('login')}?next=/admin/login/%3Fnext%3D/admin/accounts/user/"
+    )
+    assert admin_back["Location"] == "/admin/accounts/user/"
+    assert elsewhere["Location"] == reverse("admin:index")
+    assert not_a_path["Location"] == reverse("admin:index")
 
 
 def test_staff_without_permissions_see_no_data(staff_without_permissions, objects):
@@ -133,8 +161,19 @@ def test_staff_see_only_what_their_permissions_allow(staff_without_permissions, 
     assert Exercise.objects.get(pk=bird_dog.pk).name == "Bird-dog"
 
 
-# Invitations are made by physios in the app, with a link only the patient receives.
-CLOSED_EVEN_TO_ADMINS = {"accounts_invitation_add"}
+# Invitations are made by physios in the app, with a link only the patient receives;
+# records of sign-in attempts are written by django-axes, never by hand; nobody,
+# not even an admin, may read someone else's authenticator key or set one up for them.
+CLOSED_EVEN_TO_ADMINS = {
+    "otp_totp_totpdevice_add",
+    "otp_static_staticdevice_add",
+    "otp_totp_totpdevice_config",
+    "otp_totp_totpdevice_qrcode",
+    "accounts_invitation_add",
+    "axes_accessattempt_add",
+    "axes_accesslog_add",
+    "axes_accessfailurelog_add",
+}
 
 
 def test_admins_reach_every_admin_page(staff_admin, objects):
@@ -143,3 +182,10 @@ def test_admins_reach_every_admin_page(staff_admin, objects):
     for name, url in admin_urls(objects).items():
         expected = 403 if name in CLOSED_EVEN_TO_ADMINS else 200
         assert client.get(url).status_code == expected, name
+
+
+def test_admin_pages_carry_the_sites_icon_and_title(staff_admin):
+    page = signed_in(staff_admin).get(reverse("admin:index")).content.decode()
+
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in page
+    assert "BackTrack administration" in page

@@ -9,7 +9,7 @@ from playwright.sync_api import Browser, BrowserContext, Locator, Page, Viewport
 
 from accounts.models import Assignment, Invitation, Role, User
 from exercises.models import Exercise
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, app_code
 
 pytestmark = [
     pytest.mark.browser,
@@ -41,12 +41,26 @@ def sign_in(page: Page, live_server, username: str, lands_on: str, password=PASS
 
 
 def sign_in_to_admin(page: Page, live_server, user: User) -> None:
-    page.goto(f"{live_server.url}/admin/login/")
+    """Sign in, then set up two-step verification as any admin must the first time."""
+    page.goto(f"{live_server.url}/admin/")
+    expect(page).to_have_url(re.compile(r"/accounts/login/\?next=/admin/"))
     field(page, "Username").fill(user.username)
     field(page, "Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("button", name="Sign in").click()
+
+    expect(page.get_by_role("heading", name="Set up two-step verification")).to_be_visible()
+    expect(page.get_by_role("img", name="QR code to scan with your app")).to_be_visible()
+    key = page.locator(".secret-key code").inner_text().replace(" ", "")
+    field(page, "Code").fill(app_code(key))
+    page.get_by_role("button", name="Turn on two-step verification").click()
+
+    expect(page.get_by_role("heading", name="Two-step verification is on")).to_be_visible()
+    expect(page.get_by_role("list", name="Recovery codes").get_by_role("listitem")).to_have_count(
+        10
+    )
+    page.get_by_role("link", name="I have saved them: continue").click()
     expect(page).to_have_url(f"{live_server.url}/admin/")
-    expect(page.get_by_role("heading", name="Site administration")).to_be_visible()
+    expect(page.get_by_role("heading", name="Library and people")).to_be_visible()
 
 
 def exercise_link(page: Page, name: str) -> Locator:

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.models import Assignment, Role, User
 from exercises.models import Exercise
-from tests.conftest import finished_session, same_queries, sql_of
+from tests.conftest import finished_session, same_queries, signed_in, sql_of
 from tracking.models import (
     AlertAcknowledgement,
     AlertKind,
@@ -458,9 +458,7 @@ def test_the_dashboard_makes_the_same_queries_for_5_patients_as_for_500(
 
 
 @time_machine.travel(dt.datetime(2026, 11, 21, 12, 0, tzinfo=dt.UTC), tick=False)
-def test_each_patients_figures_use_their_own_day_not_the_physios(
-    physio_client, physio, patient, assigned
-):
+def test_each_patients_figures_use_their_own_day_not_the_physios(physio, patient, assigned):
     # Noon in London is 02:00 on Saturday in Honolulu and 02:00 on Sunday in Kiritimati.
     User.objects.filter(pk=physio.pk).update(timezone="Pacific/Honolulu")
     User.objects.filter(pk=patient.pk).update(timezone="Pacific/Kiritimati")
@@ -470,7 +468,7 @@ def test_each_patients_figures_use_their_own_day_not_the_physios(
     Session.objects.filter(pk=session.pk).update(finished_at=timezone.now(), pain_after=4)
     finished_session(patient, 7, pain_before=2, pain_after=2)  # the Sunday before
 
-    [row] = physio_client.get(reverse("tracking:caseload")).context["rows"]
+    [row] = signed_in(physio).get(reverse("tracking:caseload")).context["rows"]
 
     assert session.local_date == dt.date(2026, 11, 22)
     assert row.today == dt.date(2026, 11, 22)
@@ -479,15 +477,13 @@ def test_each_patients_figures_use_their_own_day_not_the_physios(
     assert row.trend == "worse"
 
 
-def test_a_trend_shown_before_midnight_can_be_acknowledged_after_it(
-    physio_client, physio, patient, assigned
-):
+def test_a_trend_shown_before_midnight_can_be_acknowledged_after_it(physio, patient, assigned):
     _weeks(patient, previous=[2, 2], this=[6, 6])
     [shown] = progress_of(patient, physio).alerts
     tomorrow = timezone.now() + dt.timedelta(days=1)
 
     with time_machine.travel(tomorrow, tick=False):
-        physio_client.post(
+        signed_in(physio).post(  # signed in again: a day later, the first sign-in has ended
             reverse("tracking:acknowledge", args=[patient.pk]),
             {"kind": shown.kind, "key": shown.key, "note": "Called her"},
         )

@@ -1,12 +1,20 @@
 import io
+from base64 import b32encode
 from statistics import mean
 
 import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import F
+from django_otp.plugins.otp_static.models import StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
-from tracking.management.commands.demo_data import DEMO_PASSWORD, HISTORY_DAYS, PATIENTS
+from tracking.management.commands.demo_data import (
+    DEMO_PASSWORD,
+    DEMO_RECOVERY_CODES,
+    HISTORY_DAYS,
+    PATIENTS,
+)
 from tracking.models import Session
 from tracking.review import progress_for
 
@@ -111,3 +119,18 @@ def test_the_physio_has_already_commented_and_changed_a_programme(demo):
     assert alice.programme.versions.first().changes == [
         "Glute bridge: 10 → 12 reps, new note: “Squeeze your buttocks before you lift.”"
     ]
+
+
+def test_the_demo_admin_can_pass_two_step_with_the_printed_key_or_codes(db, settings, capsys):
+    settings.DEBUG = True
+    call_command("demo_data")
+    call_command("demo_data")  # a second run tops the recovery codes up again
+
+    out = capsys.readouterr().out
+    admin = User.objects.get(username="admin")
+    app = TOTPDevice.objects.get(user=admin)
+    printed_key = out.split("authenticator app,\n")[-1].splitlines()[0].replace(" ", "")
+    assert b32encode(app.bin_key).decode() == printed_key
+    for code in DEMO_RECOVERY_CODES:
+        assert code in out
+    assert StaticToken.objects.filter(device__user=admin).count() == len(DEMO_RECOVERY_CODES)

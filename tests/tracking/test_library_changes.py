@@ -101,7 +101,7 @@ def test_keeping_a_retired_exercise_ends_the_alert_and_keeps_it(
     assert "Kept by Phil Io" in page
 
 
-def test_a_later_retirement_asks_again(physio_client, patient, programme, bird_dog):
+def test_a_later_retirement_asks_again(physio_client, physio, patient, programme, bird_dog):
     retire(bird_dog)
     [alert] = retired_alerts(physio_client)
     physio_client.post(
@@ -113,7 +113,7 @@ def test_a_later_retirement_asks_again(physio_client, patient, programme, bird_d
 
     with time_machine.travel(dt.timedelta(hours=1)):
         retire(bird_dog)
-        [again] = retired_alerts(physio_client)
+        [again] = retired_alerts(signed_in(physio))  # the first sign-in has timed out
 
     assert again.key != alert.key
 
@@ -244,3 +244,14 @@ def test_an_exercise_loaded_without_history_gets_a_version_when_a_session_starts
 
     entry = session.entries.get(exercise=new)
     assert entry.exercise_version == new.history.get()
+
+
+@pytest.mark.parametrize("value", ["²", "9223372036854775808", "-1", "x"])
+def test_an_id_that_cannot_be_one_is_refused_as_a_choice(physio_client, patient, programme, value):
+    url = reverse("tracking:programme-edit", args=[patient.pk])
+
+    response = physio_client.post(url, programme_post(programme, add=value))
+
+    assert response.status_code == 200  # the form again, with the reason
+    assert "Choose exercises from the list." in response.content.decode()
+    assert programme.versions.count() == 1

@@ -273,10 +273,12 @@ def leave_out(request: AuthedRequest, patient_id: int) -> HttpResponse:
 
 
 def _int_or_none(value: str | None) -> int | None:
+    """A posted id, or None for anything that cannot be one (including past 64 bits)."""
     try:
-        return int(value or "")
+        number = int(value or "")
     except ValueError:
         return None
+    return number if 0 < number < 2**63 else None
 
 
 def _programme_forms(

@@ -18,6 +18,7 @@ from accounts.http import AuthedRequest
 
 from ..access import get_entry_for, get_session_for, patient_required
 from ..forms import EntryForm, FinishSessionForm, StartSessionForm
+from ..limits import limit_logging
 from ..models import Comment, Session, SessionEntry
 
 SESSION_TEMPLATE = "tracking/session.html"
@@ -25,6 +26,7 @@ SESSION_TEMPLATE = "tracking/session.html"
 
 @require_http_methods(["GET", "POST"])
 @patient_required
+@limit_logging
 def start_session(request: AuthedRequest) -> HttpResponse:
     if request.method == "GET":
         open_session = Session.objects.for_patient(request.user).in_progress().first()
@@ -108,6 +110,7 @@ def _back_to_row(entry: SessionEntry) -> HttpResponse:
 
 @require_POST
 @patient_required
+@limit_logging
 def entry_done(request: AuthedRequest, session_id: int, entry_id: int) -> HttpResponse:
     """One tap: done as prescribed. Pressing it twice changes nothing more."""
     return _change_entry(request, session_id, entry_id, SessionEntry.mark_done)
@@ -115,6 +118,7 @@ def entry_done(request: AuthedRequest, session_id: int, entry_id: int) -> HttpRe
 
 @require_POST
 @patient_required
+@limit_logging
 def entry_skip(request: AuthedRequest, session_id: int, entry_id: int) -> HttpResponse:
     return _change_entry(request, session_id, entry_id, SessionEntry.mark_skipped)
 
@@ -136,6 +140,7 @@ def _change_entry(
 
 @require_http_methods(["GET", "POST"])
 @patient_required
+@limit_logging
 def entry_edit(request: AuthedRequest, session_id: int, entry_id: int) -> HttpResponse:
     """Record what was actually done: sets, reps, how it felt, or a skip."""
     entry = get_entry_for(request, session_id, entry_id)
@@ -161,6 +166,7 @@ def entry_edit(request: AuthedRequest, session_id: int, entry_id: int) -> HttpRe
 
 @require_http_methods(["GET", "POST"])
 @patient_required
+@limit_logging
 def finish_session(request: AuthedRequest, session_id: int) -> HttpResponse:
     session = get_session_for(request, session_id)
     if session.is_finished:
@@ -188,6 +194,7 @@ def finish_session(request: AuthedRequest, session_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @patient_required
+@limit_logging
 def discard_session(request: AuthedRequest, session_id: int) -> HttpResponse:
     """Throw away a session that was started by mistake or never finished.
 

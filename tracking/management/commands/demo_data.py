@@ -7,6 +7,7 @@ demo password, and history is only made for a patient who has none yet.
 
 import datetime as dt
 import random
+from base64 import b32encode
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +16,8 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Assignment, Role, User
 from exercises.models import current_versions
@@ -29,6 +32,9 @@ from tracking.models import (
 from tracking.review import session_alerts
 
 DEMO_PASSWORD = "backtrack-demo"
+# The demo admin's second step: a fixed authenticator key, and recovery codes.
+DEMO_APP_KEY = "4261636b547261636b2d64656d6f2d6b65792d31"
+DEMO_RECOVERY_CODES = [f"demo{n:04d}" for n in range(1, 11)]
 HISTORY_DAYS = 42
 
 
@@ -125,7 +131,8 @@ class Command(BaseCommand):
                 "Use --force if this really is a demo site."
             )
         with transaction.atomic():
-            self._user("admin", "Ada", "Admin", is_staff=True, is_superuser=True)
+            admin = self._user("admin", "Ada", "Admin", is_staff=True, is_superuser=True)
+            app_key = self._two_step(admin)
             physios = {
                 username: self._user(username, first, last, role=Role.PHYSIO)
                 for username, first, last in PHYSIOS
@@ -150,7 +157,23 @@ class Command(BaseCommand):
             "  physiotherapist   sam     (Sam Taylor: 2 patients)\n"
             "  admin             admin   (also signs in to /admin/)\n"
             f"  more patients: {others}\n"
+            "The admin also needs a code: add this key to an authenticator app,\n"
+            f"  {app_key}\n"
+            f"or use a recovery code (each works once): {', '.join(DEMO_RECOVERY_CODES)}\n"
         )
+
+    def _two_step(self, admin: User) -> str:
+        """The demo admin's authenticator app, and recovery codes topped up on each run."""
+        device, _ = TOTPDevice.objects.update_or_create(
+            user=admin, name="Demo app", defaults={"key": DEMO_APP_KEY, "confirmed": True}
+        )
+        recovery, _ = StaticDevice.objects.get_or_create(user=admin, name="Recovery codes")
+        recovery.token_set.all().delete()
+        StaticToken.objects.bulk_create(
+            StaticToken(device=recovery, token=code) for code in DEMO_RECOVERY_CODES
+        )
+        key = b32encode(device.bin_key).decode()
+        return " ".join(key[i : i + 4] for i in range(0, len(key), 4))
 
     def _user(
         self,

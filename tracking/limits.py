@@ -1,0 +1,42 @@
+"""How fast one person may log: a stuck button or a script must not flood the database."""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpResponse
+from django.shortcuts import render
+from django_ratelimit.core import is_ratelimited
+
+from accounts.http import AuthedRequest
+
+RETRY_AFTER_SECONDS = 60
+
+
+def limit_logging(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Count this view's posts against the person's LOG_RATE_LIMIT; past it, 429."""
+
+    @wraps(view)
+    def wrapper(request: AuthedRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.method == "POST" and is_ratelimited(
+            request,
+            group="tracking.log",
+            key="user",
+            rate=settings.LOG_RATE_LIMIT,
+            method="POST",
+            increment=True,
+        ):
+            response = render(
+                request,
+                "tracking/too_fast.html#message" if request.htmx else "tracking/too_fast.html",
+                status=429,
+            )
+            response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            if request.htmx:  # shown in the page's notice area; nothing else changes
+                response["HX-Retarget"] = "#notices"
+                response["HX-Reswap"] = "innerHTML"
+            return response
+        return view(request, *args, **kwargs)
+
+    return wrapper
