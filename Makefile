@@ -13,7 +13,7 @@ PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check 
 # Development defaults; a real deployment sets its own environment instead.
 DEV_ENV := DEBUG=true
 
-.PHONY: help run test lint format requirements clean
+.PHONY: help run test lint format requirements backup restore clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -60,6 +60,13 @@ format: $(VENV)/.dev  ## Apply ruff's fixes and formatting
 requirements: $(VENV)/.dev  ## Re-pin requirements/*.txt from requirements/*.in
 	cd requirements && ../$(BIN)/pip-compile -q --allow-unsafe --strip-extras --generate-hashes base.in -o base.txt
 	cd requirements && ../$(BIN)/pip-compile -q --allow-unsafe --strip-extras --generate-hashes dev.in -o dev.txt
+
+backup: $(VENV)/.runtime  ## Back up the whole database to backups/ (or to OUTPUT=path)
+	$(DEV_ENV) $(BIN)/python manage.py backup $(if $(OUTPUT),--output "$(OUTPUT)")
+
+restore: $(VENV)/.runtime  ## Replace the whole database with a backup: make restore FILE=backups/...
+	@if [ -z "$(FILE)" ]; then echo "Say which backup: make restore FILE=backups/backtrack-....sqlite3" >&2; exit 1; fi
+	$(DEV_ENV) $(BIN)/python manage.py restore "$(FILE)"
 
 clean:  ## Remove the virtual environment, caches and collected static files
 	rm -rf $(VENV) staticfiles .pytest_cache .mypy_cache .ruff_cache
