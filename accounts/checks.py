@@ -32,3 +32,19 @@ def check_proxy_count_is_given(**kwargs: Any) -> list[CheckMessage]:
             )
         ]
     return []
+
+
+@register(Tags.security, deploy=True)
+def check_audit_key_is_given(**kwargs: Any) -> list[CheckMessage]:
+    """A key derived from SECRET_KEY would change with it, and the trail would not verify."""
+    if not settings.AUDIT_KEY_GIVEN:
+        return [
+            Warning(
+                "AUDIT_KEY is not set, so the audit trail's key is derived from SECRET_KEY: "
+                "changing SECRET_KEY would make every audit record look tampered with.",
+                hint="Set AUDIT_KEY to a random string of at least 32 characters, kept "
+                "apart from the database and its backups.",
+                id="backtrack.W003",
+            )
+        ]
+    return []

@@ -5,11 +5,13 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.models import Group
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
+
+from audit import trail
 
 from .access import physio_required
 from .emails import send_invitation
@@ -55,7 +57,11 @@ def _report_sending(request: HttpRequest, invitation: Invitation, sent: bool) ->
 
 
 def _own_invitation(request: AuthedRequest, invitation_id: int) -> Invitation:
-    return get_object_or_404(Invitation, pk=invitation_id, invited_by=request.user)
+    try:
+        return Invitation.objects.get(pk=invitation_id, invited_by=request.user)
+    except Invitation.DoesNotExist:
+        trail.denied(request)
+        raise Http404("No such invitation.") from None
 
 
 @require_POST

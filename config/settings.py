@@ -5,6 +5,8 @@ A missing or malformed value stops start-up with a message naming the variable.
 """
 
 import datetime as dt
+import hashlib
+import os
 import warnings
 import zoneinfo
 from pathlib import Path
@@ -53,6 +55,17 @@ else:
             "when DEBUG is off (set DEBUG=true for local development)."
         )
 
+# The key of the audit trail's hash chain. Keep it apart from SECRET_KEY, so
+# rotating SECRET_KEY does not make every audit record look changed: without
+# AUDIT_KEY, one is derived from SECRET_KEY (and check --deploy warns).
+AUDIT_KEY_GIVEN = "AUDIT_KEY" in os.environ
+AUDIT_KEY = (
+    env.str("AUDIT_KEY", default="")
+    or hashlib.sha256(f"backtrack-audit:{SECRET_KEY}".encode()).hexdigest()
+)
+if len(AUDIT_KEY) < 32:
+    raise ImproperlyConfigured("AUDIT_KEY must be a random string of at least 32 characters.")
+
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"] if DEBUG else [])
 if not DEBUG and not ALLOWED_HOSTS:
     raise ImproperlyConfigured(
@@ -90,6 +103,7 @@ INSTALLED_APPS = [
     "accounts",
     "exercises",
     "tracking",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -100,6 +114,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # Sessions that know their user, so ending someone's access ends every sign-in.
     "qsessions.middleware.SessionMiddleware",
+    # Who and from where, for every audit record; records every refused request.
+    "audit.middleware.AuditMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -1,14 +1,18 @@
 """Who may see what. Every tracking view goes through these helpers.
 
-Someone who may not see an object gets 404, exactly as if it did not exist.
+Someone who may not see an object gets 404, exactly as if it did not exist,
+and the audit trail records the refusal, naming the patient when there is one.
 """
 
-from django.http import HttpRequest
-from django.shortcuts import get_object_or_404
+from typing import NoReturn
+
+from django.http import Http404, HttpRequest
 
 from accounts.access import patient_required, physio_required
 from accounts.http import AuthedRequest
-from accounts.models import User
+from accounts.models import Role, User
+from audit import trail
+from audit.models import Target
 
 from .models import Session, SessionEntry
 
@@ -19,27 +23,50 @@ __all__ = [
     "get_session_for",
     "patient_required",
     "physio_required",
+    "refuse",
 ]
 
 
 def get_patient_for(request: AuthedRequest, patient_id: int) -> User:
     """A patient in the signed-in physio's care; checked afresh on every request."""
-    return get_object_or_404(User.objects.patients_of(request.user), pk=patient_id)
+    try:
+        return User.objects.patients_of(request.user).get(pk=patient_id)
+    except User.DoesNotExist:
+        patient = User.objects.filter(pk=patient_id, groups__name=Role.PATIENT).first()
+        refuse(request, patient, Target.USER, patient_id)
 
 
 def get_patient_session_for(request: AuthedRequest, patient: User, session_id: int) -> Session:
     """One of the patient's sessions, for their physio (after get_patient_for)."""
-    return get_object_or_404(Session, pk=session_id, patient=patient)
+    try:
+        return Session.objects.get(pk=session_id, patient=patient)
+    except Session.DoesNotExist:
+        refuse(request, _owner_of_session(session_id), Target.SESSION, session_id)
 
 
 def get_session_for(request: HttpRequest, session_id: int) -> Session:
-    return get_object_or_404(Session, pk=session_id, patient_id=request.user.pk)
+    try:
+        return Session.objects.get(pk=session_id, patient_id=request.user.pk)
+    except Session.DoesNotExist:
+        refuse(request, _owner_of_session(session_id), Target.SESSION, session_id)
 
 
 def get_entry_for(request: HttpRequest, session_id: int, entry_id: int) -> SessionEntry:
-    return get_object_or_404(
-        SessionEntry.objects.select_related("session", "exercise"),
-        pk=entry_id,
-        session_id=session_id,
-        session__patient_id=request.user.pk,
-    )
+    try:
+        return SessionEntry.objects.select_related("session", "exercise").get(
+            pk=entry_id, session_id=session_id, session__patient_id=request.user.pk
+        )
+    except SessionEntry.DoesNotExist:
+        refuse(request, _owner_of_session(session_id), Target.ENTRY, entry_id)
+
+
+def refuse(
+    request: HttpRequest, patient: User | None, target_type: Target, target_id: int
+) -> NoReturn:
+    """Record the refusal, then answer 404 as if nothing were there."""
+    trail.denied(request, patient=patient, target_type=target_type, target_id=target_id)
+    raise Http404("Nothing here.")
+
+
+def _owner_of_session(session_id: int) -> User | None:
+    return User.objects.filter(exercise_sessions=session_id).first()

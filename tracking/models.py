@@ -13,6 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from audit import trail
+from audit.models import Action, Target
 from exercises.models import MAX_REPS, MAX_SETS, Dose, Exercise, current_versions
 
 from .changes import describe_changes
@@ -103,6 +105,7 @@ class Programme(models.Model):
                 ProgrammeVersion.objects.create(
                     programme=programme, number=1, snapshot=programme.snapshot()
                 )
+                trail.record(Action.CREATE, target=programme, patient=patient)
                 return programme
         except IntegrityError:
             # Two first requests at once: the other one made it.
@@ -212,6 +215,9 @@ class Programme(models.Model):
     ) -> ProgrammeVersion:
         self.version = number
         Programme.objects.filter(pk=self.pk).update(version=number, updated_at=timezone.now())
+        trail.record(
+            Action.CHANGE, target=self, patient=self.patient_id, detail={"version": number}
+        )
         return ProgrammeVersion.objects.create(
             programme=self,
             number=number,
@@ -430,10 +436,51 @@ class Session(models.Model):
             return cls.objects.for_patient(patient).in_progress().get(), False
         items = list(programme.included_items())
         versions = current_versions(item.exercise_id for item in items)
-        SessionEntry.objects.bulk_create(
+        entries = SessionEntry.objects.bulk_create(
             SessionEntry.prescribed(session, item, versions) for item in items
         )
+        trail.record_all(
+            [
+                trail.event(Action.CREATE, target=session, patient=patient),
+                *(trail.event(Action.CREATE, target=entry, patient=patient) for entry in entries),
+            ]
+        )
         return session, True
+
+    @transaction.atomic
+    def finish(self, *, pain_after: int, notes: str, flagged: bool) -> bool:
+        """Finish the session, once: False if it was already finished (a double click)."""
+        # Conditional update: a double-clicked Finish saves once, never twice.
+        finished = Session.objects.filter(pk=self.pk, finished_at__isnull=True).update(
+            finished_at=timezone.now(), pain_after=pain_after, notes=notes, flagged=flagged
+        )
+        if finished:
+            trail.record(
+                Action.CHANGE, target=self, patient=self.patient_id, detail={"finished": True}
+            )
+        return bool(finished)
+
+    @transaction.atomic
+    def discard(self) -> bool:
+        """Delete an unfinished session and its entries; False if it was finished meanwhile."""
+        entries = list(SessionEntry.objects.filter(session=self).values_list("pk", flat=True))
+        deleted, _ = Session.objects.filter(pk=self.pk, finished_at__isnull=True).delete()
+        if deleted:
+            trail.record_all(
+                [
+                    trail.event(Action.DELETE, target=self, patient=self.patient_id),
+                    *(
+                        trail.event(
+                            Action.DELETE,
+                            target_id=pk,
+                            patient=self.patient_id,
+                            target_type=Target.ENTRY,
+                        )
+                        for pk in entries
+                    ),
+                ]
+            )
+        return bool(deleted)
 
 
 class EntryStatus(models.TextChoices):
@@ -580,15 +627,24 @@ class SessionEntry(Dose):
         and saving it wins, and nothing changes after it.
         """
         self.updated_at = timezone.now()
-        return bool(
-            SessionEntry.objects.filter(pk=self.pk, session__finished_at__isnull=True).update(
+        with transaction.atomic():
+            saved = SessionEntry.objects.filter(
+                pk=self.pk, session__finished_at__isnull=True
+            ).update(
                 status=self.status,
                 sets_done=self.sets_done,
                 reps_done=self.reps_done,
                 effort=self.effort,
                 updated_at=self.updated_at,
             )
-        )
+            if saved:
+                trail.record(
+                    Action.CHANGE,
+                    target=self,
+                    patient=self.session.patient_id,
+                    detail={"status": self.status},
+                )
+        return bool(saved)
 
 
 class CommentQuerySet(models.QuerySet["Comment"]):

@@ -82,6 +82,7 @@ def test_deactivating_someone_ends_their_sessions_at_once(patient):
     assert sent_to_sign_in(replay(key).get(TODAY))
 
 
+@pytest.mark.django_db
 @pytest.mark.parametrize("who", ["patient", "physio", "staff_admin"])
 def test_everyone_is_signed_out_after_30_minutes_without_activity(request, who):
     user = request.getfixturevalue(who)

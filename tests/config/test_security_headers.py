@@ -19,11 +19,12 @@ PRODUCTION = {
     "ALLOWED_HOSTS": "backtrack.example.org",
     "EMAIL_URL": "smtp+tls://mailer:secret@smtp.example.org:587",
     "PROXY_COUNT": "1",
+    "AUDIT_KEY": "a-separate-random-key-for-the-audit-trail-0123456789",
 }
 
 
 def run(args: list[str], **env: str) -> subprocess.CompletedProcess:
-    unset = {"DEBUG", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    unset = {"DEBUG", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE", "AUDIT_KEY"}
     clean = {k: v for k, v in os.environ.items() if k not in unset}
     return subprocess.run(  # noqa: S603 - our own interpreter and code
         [sys.executable, *args],
@@ -82,6 +83,22 @@ def test_the_deployment_checks_ask_how_many_proxies_stand_in_front():
 
     assert result.returncode != 0
     assert "backtrack.W002" in result.stderr
+
+
+def test_the_deployment_checks_ask_for_an_audit_key_of_its_own():
+    without = {key: value for key, value in PRODUCTION.items() if key != "AUDIT_KEY"}
+
+    result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], **without)
+
+    assert result.returncode != 0
+    assert "backtrack.W003" in result.stderr
+
+
+def test_a_short_audit_key_stops_start_up_with_a_message():
+    result = run(["manage.py", "check"], **{**PRODUCTION, "AUDIT_KEY": "short"})
+
+    assert result.returncode != 0
+    assert "AUDIT_KEY must be a random string of at least 32 characters" in result.stderr
 
 
 def test_production_cookies_are_secure_host_only_and_https_is_enforced():

@@ -8,7 +8,8 @@ patient's physio, a physio who does not look after them, and an admin; with
 every method its view allows. Signed-out people are sent to sign in (htmx
 requests with a client redirect); people who may not see the object get 404;
 a role too low gets 403. Every refused request is checked to have changed
-nothing in the database, row for row.
+nothing in the database, row for row, and to have left exactly one record
+of the refusal in the audit trail, naming the person.
 """
 
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import User
+from audit.models import Action, AuditEvent, Outcome
 from tests.accounts.test_admin_access import CLOSED_EVEN_TO_ADMINS, admin_urls
 from tests.conftest import signed_in
 from tracking.models import Session
@@ -167,6 +169,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
 SIGNED_OUT = "signed out"  # allowed, and then on the sign-in page
 
 # Where one URL departs from its rule, and why.
+ADMIN_CATCH_ALL = "admin/(?P<url>.*)$"
 EXCEPTIONS: dict[str, dict[str, Any]] = {
     # Admins must keep two-step verification on.
     "accounts:two-step-off": {"admin": 403},
@@ -176,7 +179,9 @@ EXCEPTIONS: dict[str, dict[str, Any]] = {
     # Invitations are read-only in the admin: it shows them, but saves no change.
     "admin:accounts_invitation_change": {"admin": {**dict.fromkeys(METHODS, "ok"), "POST": 403}},
     # The admin's answer to an address it does not have.
-    "admin/(?P<url>.*)$": {"admin": 404},
+    ADMIN_CATCH_ALL: {"admin": 404},
+    # The audit trail is read-only in the admin: it shows records, but saves no change.
+    "admin:audit_auditevent_change": {"admin": {**dict.fromkeys(METHODS, "ok"), "POST": 403}},
 }
 
 
@@ -304,6 +309,43 @@ def lets_in(rule: Any) -> bool:
     return any(value in ("ok", SIGNED_OUT) for value in values)
 
 
+def denials_expected(pattern: str, expected: dict[str, Any], actor: str, method: str) -> int:
+    """One audit record for each refusal; none for what is not one."""
+    rule = expected[actor]
+    rule = rule[method] if isinstance(rule, dict) else rule
+    if rule == 404 and pattern == ADMIN_CATCH_ALL:
+        return 0  # a page that does not exist
+    if rule in (403, 404):
+        return 1
+    if rule == "sign in" and pattern in ("home", "logout", "admin:logout"):
+        return 0  # front doors: sending the signed-out to sign in is their job
+    if rule == "sign in":
+        return 1
+    return 0  # allowed, or signed out on purpose
+
+
+def new_denials(since: int) -> list[AuditEvent]:
+    return list(AuditEvent.objects.filter(seq__gt=since, action=Action.ACCESS_DENIED))
+
+
+def last_seq() -> int:
+    return AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+
+
+def assert_refusal_recorded(pattern, expected, actor, method, person, since: int) -> None:
+    denials = new_denials(since)
+    assert len(denials) == denials_expected(pattern, expected, actor, method), (
+        pattern,
+        actor,
+        method,
+        "audit records of the refusal",
+        len(denials),
+    )
+    for denial in denials:
+        assert denial.outcome == Outcome.DENIED
+        assert denial.actor == person, (pattern, actor, method)
+
+
 def outcome(response, url: str) -> Any:
     status = response.status_code
     if status == 302 and urlparse(response["Location"]).path == LOGIN:
@@ -334,8 +376,10 @@ def test_each_url_answers_each_person_as_its_rule_says_and_refusals_change_nothi
     refused = [actor for actor in ACTORS if not lets_in(expected[actor])]
     allowed = [actor for actor in ACTORS if lets_in(expected[actor])]
     before = snapshot()
+    people = world["people"]
     for actor in refused:
         for method in methods:
+            since = last_seq()
             response = request(clients[actor], method, url)
             assert outcome(response, url) == wanted(expected, actor, method), (
                 pattern,
@@ -344,15 +388,19 @@ def test_each_url_answers_each_person_as_its_rule_says_and_refusals_change_nothi
                 url,
             )
             assert "Content-Security-Policy" in response, (pattern, actor, method)
+            assert_refusal_recorded(pattern, expected, actor, method, people[actor], since)
             checked += 1
         if expected[actor] == "sign in":
+            since = last_seq()
             htmx = request(clients[actor], methods[0], url, headers={"HX-Request": "true"})
             assert htmx.status_code == 200, (pattern, htmx.status_code)
             assert htmx["HX-Redirect"].startswith(LOGIN), pattern
+            assert_refusal_recorded(pattern, expected, actor, methods[0], None, since)
     assert snapshot() == before, f"a refused request to {pattern} changed the database"
 
     for actor in allowed:
         for method in methods:
+            since = last_seq()
             response = request(clients[actor], method, url)
             assert outcome(response, url) == wanted(expected, actor, method), (
                 pattern,
@@ -360,5 +408,6 @@ def test_each_url_answers_each_person_as_its_rule_says_and_refusals_change_nothi
                 method,
                 response.status_code,
             )
+            assert_refusal_recorded(pattern, expected, actor, method, people[actor], since)
             checked += 1
     assert checked == len(ACTORS) * len(methods)

@@ -122,6 +122,7 @@ def test_people_without_the_patient_role_cannot_reach_a_patients_session(request
     assert snapshot() == before
 
 
+@pytest.mark.django_db
 @pytest.mark.parametrize("who", ["physio", "staff_admin"])
 @pytest.mark.parametrize(("method", "name"), PAGES)
 def test_people_without_the_patient_role_get_403(request, who, method, name):
@@ -143,6 +144,7 @@ def test_a_deactivated_patient_is_signed_out(patient_client, patient):
     assert response.url.startswith(reverse("login"))
 
 
+@pytest.mark.django_db
 @pytest.mark.parametrize(
     ("who", "destination"),
     [

@@ -412,7 +412,7 @@ def test_the_programme_page_shows_only_the_signed_in_patients_own(
     assert "Only for Pat" not in response.content.decode()
 
 
-def test_the_programme_page_needs_sign_in(client):
+def test_the_programme_page_needs_sign_in(client, db):
     response = client.get(reverse("tracking:programme"))
 
     assert response.status_code == 302

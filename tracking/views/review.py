@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
@@ -19,6 +19,8 @@ from django.views.decorators.vary import vary_on_headers
 
 from accounts.http import AuthedRequest
 from accounts.models import Assignment, Role, User
+from audit import trail
+from audit.models import Action
 
 from ..access import get_patient_for, get_patient_session_for, physio_required
 from ..forms import (
@@ -73,6 +75,7 @@ def caseload(request: AuthedRequest) -> HttpResponse:
     if show == "attention":
         rows = [row for row in rows if row.needs_attention]
     rows.sort(key=SORTS[sort][1])
+    trail.record(Action.VIEW_CASELOAD, detail={"patients": len(rows)})
 
     template = "tracking/caseload.html"
     if request.htmx and not request.htmx.history_restore_request:
@@ -149,6 +152,7 @@ def _patient_context(
 @vary_on_headers("HX-Request")
 def patient_detail(request: AuthedRequest, patient_id: int) -> HttpResponse:
     patient = get_patient_for(request, patient_id)
+    trail.record(Action.VIEW_PATIENT, target=patient, patient=patient)
     template = "tracking/patient.html"
     if request.htmx and not request.htmx.history_restore_request:
         template += "#timeline"
@@ -172,6 +176,7 @@ def _session_context(
 def patient_session(request: AuthedRequest, patient_id: int, session_id: int) -> HttpResponse:
     patient = get_patient_for(request, patient_id)
     session = get_patient_session_for(request, patient, session_id)
+    trail.record(Action.VIEW_PATIENT, target=session, patient=patient)
     return render(request, "tracking/patient_session.html", _session_context(patient, session))
 
 
@@ -193,9 +198,11 @@ def add_comment(
         context = _patient_context(request, patient, comment_form=form)
         return render(request, "tracking/patient.html", context)
 
-    Comment.objects.create(
-        patient=patient, author=request.user, session=session, body=form.cleaned_data["body"]
-    )
+    with transaction.atomic():
+        comment = Comment.objects.create(
+            patient=patient, author=request.user, session=session, body=form.cleaned_data["body"]
+        )
+        trail.record(Action.CREATE, target=comment, patient=patient)
     messages.success(
         request, f"Comment sent. {patient.first_name or patient} will see it on their Today page."
     )
@@ -224,14 +231,16 @@ def acknowledge_alert(request: AuthedRequest, patient_id: int) -> HttpResponse:
         messages.info(request, "That alert no longer needs attention: it was already dealt with.")
         return redirect("tracking:patient", patient.pk)
     try:
-        AlertAcknowledgement.objects.create(
-            patient=patient,
-            kind=alert.kind,
-            key=alert.key,
-            summary=alert.summary[:200],
-            acknowledged_by=request.user,
-            note=form.cleaned_data["note"],
-        )
+        with transaction.atomic():
+            seen = AlertAcknowledgement.objects.create(
+                patient=patient,
+                kind=alert.kind,
+                key=alert.key,
+                summary=alert.summary[:200],
+                acknowledged_by=request.user,
+                note=form.cleaned_data["note"],
+            )
+            trail.record(Action.CREATE, target=seen, patient=patient)
     except IntegrityError:
         messages.info(request, "That alert was already marked as seen.")
     else:
@@ -343,6 +352,8 @@ def edit_programme(request: AuthedRequest, patient_id: int) -> HttpResponse:
     patient = get_patient_for(request, patient_id)
     programme = Programme.for_patient(patient)
     data = request.POST if request.method == "POST" else None
+    if data is None:
+        trail.record(Action.VIEW_PATIENT, target=programme, patient=patient)
     items, form, item_forms = _programme_forms(programme, data)
     latest_changes: list[str] = []
     # Every form is checked, so every mistake is shown at once.

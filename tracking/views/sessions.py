@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -175,9 +174,7 @@ def finish_session(request: AuthedRequest, session_id: int) -> HttpResponse:
 
     form = FinishSessionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        # Conditional update: a double-clicked Finish saves once, never twice.
-        finished = Session.objects.filter(pk=session.pk, finished_at__isnull=True).update(
-            finished_at=timezone.now(),
+        finished = session.finish(
             pain_after=form.cleaned_data["pain_after"],
             notes=form.cleaned_data["notes"],
             flagged=form.cleaned_data["flagged"],
@@ -205,7 +202,9 @@ def discard_session(request: AuthedRequest, session_id: int) -> HttpResponse:
         messages.info(request, "This session is finished and saved, so it stays in your history.")
         return redirect(session)
     if request.method == "POST":
-        Session.objects.filter(pk=session.pk, finished_at__isnull=True).delete()
+        if not session.discard():
+            messages.info(request, "This session was finished meanwhile, so it stays.")
+            return redirect(session)
         messages.success(request, "The unfinished session was discarded.")
         return redirect("tracking:today")
     return render(request, "tracking/discard.html", {"session": session, **_progress(session)})

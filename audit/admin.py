@@ -1,0 +1,84 @@
+"""The audit trail in the admin: read and filter only, never add, change or delete."""
+
+from typing import Any
+
+from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from .models import AuditEvent
+
+
+class PersonFilter(admin.SimpleListFilter):
+    """People who appear in the trail, by name; only those, so the list stays short."""
+
+    field = "actor"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        people = (
+            AuditEvent.objects.filter(**{f"{self.field}__isnull": False})
+            .values_list(f"{self.field}__pk", f"{self.field}__username")
+            .distinct()
+            .order_by(f"{self.field}__username")
+        )
+        return [(str(pk), username) for pk, username in people]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[AuditEvent]) -> QuerySet:
+        if self.value():
+            return queryset.filter(**{f"{self.field}_id": self.value()})
+        return queryset
+
+
+class ActorFilter(PersonFilter):
+    title = "who"
+    parameter_name = "who"
+    field = "actor"
+
+
+class PatientFilter(PersonFilter):
+    title = "patient"
+    parameter_name = "patient"
+    field = "patient"
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    list_display = ["seq", "at", "action", "outcome", "who", "patient_shown", "about", "ip"]
+    list_display_links = ["seq"]
+    list_filter = [ActorFilter, PatientFilter, "action", "outcome", "target_type", "at"]
+    date_hierarchy = "at"
+    search_fields = ["actor__username", "patient__username", "=actor_ref", "=patient_ref", "=ip"]
+    list_select_related = ["actor", "patient"]
+    ordering = ["-seq"]
+    show_full_result_count = False
+
+    @admin.display(description="who", ordering="actor__username")
+    def who(self, record: AuditEvent) -> str:
+        return _person(record.actor, record.actor_ref)
+
+    @admin.display(description="patient", ordering="patient__username")
+    def patient_shown(self, record: AuditEvent) -> str:
+        return _person(record.patient, record.patient_ref)
+
+    @admin.display(description="about")
+    def about(self, record: AuditEvent) -> str:
+        if not record.target_type:
+            return ""
+        return f"{record.get_target_type_display()} {record.target_id}"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+def _person(user: Any, ref: str) -> str:
+    if user is not None:
+        return f"{user.username} ({user})" if str(user) != user.username else user.username
+    if ref:
+        return f"Erased or removed account {ref[:8]}"
+    return "nobody signed in"

@@ -1,0 +1,180 @@
+"""Writing to the audit trail from views, models and signal handlers.
+
+    trail.record(Action.CHANGE, target=entry, patient=session.patient)
+
+Who did it and from which address come from the request being served (set
+by AuditMiddleware); outside a request, such as in a management command,
+the record names nobody. `detail` takes names and numbers only: the trail
+never holds free text, so it never holds what a patient wrote.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any
+
+from django.db import models
+from django.http import HttpRequest
+
+from accounts.http import client_ip
+
+from .models import Action, AuditEvent, Outcome, Target, append, pseudonym
+
+_request: ContextVar[HttpRequest | None] = ContextVar("audit_request", default=None)
+_quiet: ContextVar[bool] = ContextVar("audit_quiet", default=False)
+
+TARGETS = {
+    "tracking.session": Target.SESSION,
+    "tracking.sessionentry": Target.ENTRY,
+    "tracking.programme": Target.PROGRAMME,
+    "tracking.comment": Target.COMMENT,
+    "tracking.alertacknowledgement": Target.ALERT,
+    "exercises.exercise": Target.EXERCISE,
+    "accounts.user": Target.USER,
+    "accounts.assignment": Target.ASSIGNMENT,
+}
+
+# A name, a number or a view name: never sentences, never what someone typed.
+_SAFE_TEXT = re.compile(r"[A-Za-z0-9_.:-]{0,64}\Z")
+
+# Marks on the request, so one request never records its refusal twice.
+DENIAL_RECORDED = "_audit_denial_recorded"
+SIGN_IN_EVENT_RECORDED = "_audit_sign_in_event_recorded"
+
+
+@contextmanager
+def serving(request: HttpRequest) -> Iterator[None]:
+    """Attribute what is recorded inside the block to this request."""
+    token = _request.set(request)
+    try:
+        yield
+    finally:
+        _request.reset(token)
+
+
+@contextmanager
+def covered_by_one_record() -> Iterator[None]:
+    """Inside the block, nothing is recorded: for erasure, which is one record in itself."""
+    token = _quiet.set(True)
+    try:
+        yield
+    finally:
+        _quiet.reset(token)
+
+
+def current_request() -> HttpRequest | None:
+    return _request.get()
+
+
+class _FromRequest:
+    """The default for `actor`: whoever is signed in on the current request."""
+
+
+FROM_REQUEST: Any = _FromRequest()
+
+
+def event(
+    action: Action,
+    *,
+    patient: Any = None,
+    target: models.Model | None = None,
+    target_type: Target | str = "",
+    target_id: int | None = None,
+    outcome: Outcome = Outcome.SUCCESS,
+    detail: dict[str, Any] | None = None,
+    actor: Any = FROM_REQUEST,
+    request: HttpRequest | None = None,
+) -> AuditEvent:
+    """An unsaved audit record; record() or record_all() adds it to the chain.
+
+    `patient` is the person whose health data it is about, or their id.
+    """
+    request = request or current_request()
+    if actor is FROM_REQUEST:
+        user = getattr(request, "user", None)
+        actor = user if user is not None and user.is_authenticated else None
+    if target is not None:
+        target_type = TARGETS[target._meta.label_lower]
+        target_id = target.pk
+    detail = detail or {}
+    _check_detail(detail)
+    patient_id = patient if isinstance(patient, int) or patient is None else patient.pk
+    return AuditEvent(
+        action=action,
+        outcome=outcome,
+        actor=actor,
+        actor_ref=pseudonym(actor.pk if actor is not None else None),
+        patient_id=patient_id,
+        patient_ref=pseudonym(patient_id),
+        target_type=target_type,
+        target_id=target_id,
+        ip=_address(request),
+        detail=detail,
+    )
+
+
+def record(action: Action, **kwargs: Any) -> AuditEvent:
+    """Add one record to the trail, now."""
+    return record_all([event(action, **kwargs)])[0]
+
+
+def record_all(events: Sequence[AuditEvent]) -> list[AuditEvent]:
+    if _quiet.get():
+        return list(events)
+    return append(events)
+
+
+def denied(
+    request: HttpRequest,
+    *,
+    patient: Any = None,
+    target_type: Target | str = "",
+    target_id: int | None = None,
+    status: int = 404,
+) -> None:
+    """Record a refused access once; views answer 404 or 403 as usual afterwards."""
+    if getattr(request, DENIAL_RECORDED, False):
+        return
+    setattr(request, DENIAL_RECORDED, True)
+    denial = event(
+        Action.ACCESS_DENIED,
+        patient=patient,
+        target_type=target_type,
+        target_id=target_id,
+        outcome=Outcome.DENIED,
+        detail=_where(request, status),
+        request=request,
+    )
+    record_all([denial])
+
+
+def _where(request: HttpRequest, status: int) -> dict[str, Any]:
+    match = request.resolver_match
+    return {
+        "view": match.view_name[:64] if match and _SAFE_TEXT.match(match.view_name) else "",
+        "method": request.method if request.method and _SAFE_TEXT.match(request.method) else "",
+        "status": status,
+    }
+
+
+def _address(request: HttpRequest | None) -> str:
+    if request is None:
+        return ""
+    try:
+        return ipaddress.ip_address(client_ip(request) or "").compressed
+    except ValueError:
+        return ""
+
+
+def _check_detail(detail: dict[str, Any]) -> None:
+    for key, value in detail.items():
+        values = value if isinstance(value, list) else [value]
+        for item in [key, *values]:
+            if isinstance(item, str) and not _SAFE_TEXT.match(item):
+                raise ValueError(f"Audit details hold names and numbers only, not {item!r}.")
+            if not isinstance(item, str | int | bool | type(None)):
+                raise ValueError(f"Audit details hold names and numbers only, not {item!r}.")
