@@ -133,7 +133,8 @@ def role_flags_changed(sender: Any, instance: User, created: bool, **kwargs: Any
         if before[flag] != getattr(instance, flag)
     }
     if changed:
-        trail.record(Action.ROLE_CHANGE, target=instance, detail=changed)
+        patient = instance if instance.has_role(Role.PATIENT) else None
+        trail.record(Action.ROLE_CHANGE, target=instance, patient=patient, detail=changed)
 
 
 @receiver(post_save, sender=Assignment, dispatch_uid="audit_assignment_made")

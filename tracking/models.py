@@ -621,22 +621,28 @@ class SessionEntry(Dose):
         self.effort = ""
 
     def save_if_session_open(self) -> bool:
-        """Save what was done, unless the session has been finished meanwhile.
+        """Save what was done, unless the session has been finished meanwhile (False).
 
-        One conditional UPDATE: a Finish that lands between reading the entry
-        and saving it wins, and nothing changes after it.
+        The entry and its session stay locked from the check to the save, so a
+        Finish at the same moment either lands first, and nothing changes after
+        it, or waits. Saving the same values again writes and records nothing.
         """
-        self.updated_at = timezone.now()
+        values = {
+            "status": self.status,
+            "sets_done": self.sets_done,
+            "reps_done": self.reps_done,
+            "effort": self.effort,
+        }
+        is_open = SessionEntry.objects.filter(pk=self.pk, session__finished_at__isnull=True)
         with transaction.atomic():
-            saved = SessionEntry.objects.filter(
-                pk=self.pk, session__finished_at__isnull=True
-            ).update(
-                status=self.status,
-                sets_done=self.sets_done,
-                reps_done=self.reps_done,
-                effort=self.effort,
-                updated_at=self.updated_at,
-            )
+            # Locked (with its session, on PostgreSQL) until saved: a Finish waits.
+            current = is_open.select_for_update().values(*values).first()
+            if current is None:
+                return False
+            if current == values:
+                return True  # pressed twice: nothing changes, nothing to record
+            self.updated_at = timezone.now()
+            saved = is_open.update(**values, updated_at=self.updated_at)
             if saved:
                 trail.record(
                     Action.CHANGE,
