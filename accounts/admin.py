@@ -8,9 +8,13 @@ from django.contrib import admin, messages
 from django.contrib.admin.options import InlineModelAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.forms import ModelForm
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
 from django_otp.plugins.otp_static.admin import StaticDeviceAdmin
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
@@ -18,7 +22,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from qsessions.models import Session as SignIn
 
 from .emails import send_password_link
-from .forms import NewPersonForm
+from .forms import EraseOnRequestForm, NewPersonForm
 from .models import Assignment, Invitation, Role, User
 
 # Sign-in sessions hold addresses and browsers, and ending them is what deactivating
@@ -105,6 +109,55 @@ class UserAdmin(BaseUserAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         return super().get_queryset(request).prefetch_related("groups")
+
+    # A patient's account goes only by erasure, which also removes what the plain
+    # delete would leave behind (invitations, sign-in attempts) and is recorded once.
+    def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        if obj is not None and obj.has_role(Role.PATIENT):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # it would delete patients without erasure
+        return actions
+
+    def get_urls(self) -> list[URLPattern]:
+        erase = path(
+            "<id:object_id>/erase/",
+            self.admin_site.admin_view(self.erase_view),
+            name="accounts_user_erase",
+        )
+        return [erase, *super().get_urls()]
+
+    def erase_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        """Erase a patient's account and data, on the patient's written request."""
+        from tracking.privacy import erase  # tracking builds on accounts, not the reverse
+
+        patient = self.get_object(request, str(object_id))
+        if patient is None:
+            raise Http404("No such person.")
+        if not super().has_delete_permission(request, patient):
+            raise PermissionDenied
+        change_url = reverse("admin:accounts_user_change", args=[patient.pk])
+        if not patient.has_role(Role.PATIENT) or patient.is_staff:
+            messages.error(request, "Only a patient's account can be erased here.")
+            return redirect(change_url)
+        form = EraseOnRequestForm(patient, request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            name = str(patient)
+            erase(patient, by=request.user, request_received=form.cleaned_data["request_received"])  # type: ignore[arg-type]
+            messages.success(request, f"{name}'s account and all their data were erased.")
+            return redirect("admin:accounts_user_changelist")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "title": f"Erase {patient}",
+            "patient": patient,
+            "form": form,
+            "change_url": change_url,
+        }
+        return TemplateResponse(request, "admin/accounts/user/erase.html", context)
 
     def get_inlines(
         self, request: HttpRequest, obj: User | None

@@ -1,3 +1,4 @@
+import datetime as dt
 from typing import Any
 
 from django import forms
@@ -11,6 +12,7 @@ from django.contrib.auth.forms import (
 )
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
+from django.utils import timezone
 
 from .models import Invitation, Role, User
 
@@ -133,3 +135,35 @@ class BackTrackPasswordResetForm(PasswordResetForm):
 
     def get_users(self, email: str) -> Any:
         return User.objects.filter(email__iexact=email, is_active=True)
+
+
+class EraseOnRequestForm(forms.Form):
+    """An admin erasing a patient's account because the patient asked in writing."""
+
+    request_received = forms.DateField(
+        label="Date the written request was received",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Keep the request itself with your clinic's records.",
+    )
+    username = forms.CharField(
+        label="Type the patient's username to confirm", max_length=150, strip=True
+    )
+    confirm = forms.BooleanField(
+        label="I understand that this deletes the account and all its exercise records for good."
+    )
+
+    def __init__(self, patient: User, *args: Any, **kwargs: Any) -> None:
+        self.patient = patient
+        super().__init__(*args, **kwargs)
+
+    def clean_request_received(self) -> dt.date:
+        received: dt.date = self.cleaned_data["request_received"]
+        if received > timezone.localdate():
+            raise ValidationError("The request cannot have been received in the future.")
+        return received
+
+    def clean_username(self) -> str:
+        username: str = self.cleaned_data["username"]
+        if username != self.patient.username:
+            raise ValidationError(f"That is not this patient's username ({self.patient.username}).")
+        return username

@@ -57,8 +57,12 @@ def serving(request: HttpRequest) -> Iterator[None]:
 
 
 @contextmanager
-def covered_by_one_record() -> Iterator[None]:
-    """Inside the block, nothing is recorded: for erasure, which is one record in itself."""
+def unrecorded() -> Iterator[None]:
+    """Inside the block, nothing is recorded.
+
+    For work that is one record in itself (an erasure), or nobody's change at
+    all (writing down an exercise's missing first version).
+    """
     token = _quiet.set(True)
     try:
         yield

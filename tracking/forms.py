@@ -323,3 +323,27 @@ class ShareCareForm(forms.Form):
             .exclude(pk=patient.pk)
             .order_by("last_name", "first_name", "username")
         )
+
+
+class EraseAccountForm(forms.Form):
+    """Deleting an account: the password again, and a tick that says it is meant."""
+
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    confirm = forms.BooleanField(
+        label="I understand that my account and all my exercise records will be deleted "
+        "for good, and cannot be brought back.",
+    )
+
+    def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise ValidationError("That is not your password. Nothing was deleted.")
+        return password

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import history, review, sessions, today
+from .views import history, my_data, review, sessions, today
 
 app_name = "tracking"
 
@@ -27,6 +27,18 @@ urlpatterns = [
         sessions.entry_skip,
         name="entry-skip",
     ),
+    # A patient's own data: who saw it, a copy, deleting it.
+    path("account/data/", my_data.my_data, name="my-data"),
+    path(
+        "account/data/my-data.json",
+        my_data.export_mine,
+        {"file_format": "json"},
+        name="export-json",
+    ),
+    path(
+        "account/data/my-data.csv", my_data.export_mine, {"file_format": "csv"}, name="export-csv"
+    ),
+    path("account/delete/", my_data.erase_account, name="erase"),
     # The physio's side.
     path("patients/", review.caseload, name="caseload"),
     path("patients/<id:patient_id>/", review.patient_detail, name="patient"),
@@ -36,6 +48,18 @@ urlpatterns = [
     path("patients/<id:patient_id>/care/share/", review.share_care, name="share-care"),
     path("patients/<id:patient_id>/care/leave/", review.leave_care, name="leave-care"),
     path("patients/<id:patient_id>/alerts/seen/", review.acknowledge_alert, name="acknowledge"),
+    path(
+        "patients/<id:patient_id>/data.json",
+        my_data.export_patient,
+        {"file_format": "json"},
+        name="patient-export-json",
+    ),
+    path(
+        "patients/<id:patient_id>/data.csv",
+        my_data.export_patient,
+        {"file_format": "csv"},
+        name="patient-export-csv",
+    ),
     path(
         "patients/<id:patient_id>/sessions/<id:session_id>/",
         review.patient_session,

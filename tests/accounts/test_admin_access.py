@@ -29,7 +29,7 @@ NOT_DATA = {
     "autocomplete",
     "view_on_site",
 }
-PER_OBJECT = ("change", "delete", "history", "password_change", "config", "qrcode")
+PER_OBJECT = ("change", "delete", "history", "password_change", "config", "qrcode", "erase")
 
 
 def _names(patterns) -> set[str]:
@@ -164,8 +164,10 @@ def test_staff_see_only_what_their_permissions_allow(staff_without_permissions, 
 # Invitations are made by physios in the app, with a link only the patient receives;
 # records of sign-in attempts are written by django-axes, never by hand; nobody,
 # not even an admin, may read someone else's authenticator key or set one up for them;
-# the audit trail is only ever added to by the app itself, and never changed.
+# the audit trail is only ever added to by the app itself, and never changed;
+# a patient's account (the person these pages are tried with) goes only by erasure.
 CLOSED_EVEN_TO_ADMINS = {
+    "accounts_user_delete",
     "audit_auditevent_add",
     "audit_auditevent_delete",
     "otp_totp_totpdevice_add",

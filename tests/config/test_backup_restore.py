@@ -118,6 +118,9 @@ def test_a_restore_brings_back_every_row_exactly(
     assert_same(snapshot(), before)
     assert f"Restored {len(before)} tables from {backup}." in message
     assert "migrate" not in message
+    out = io.StringIO()
+    call_command("verify_audit_trail", stdout=out)  # the restored trail still holds together
+    assert "The audit trail is intact" in out.getvalue()
 
 
 def test_no_acknowledged_write_is_missing_after_a_restore(tmp_path, patient, patient_client):

@@ -98,6 +98,10 @@ RULES: dict[str, str] = {
     "tracking:entry": PATIENT_OBJECT,
     "tracking:entry-done": PATIENT_OBJECT,
     "tracking:entry-skip": PATIENT_OBJECT,
+    "tracking:my-data": PATIENT,
+    "tracking:export-json": PATIENT,
+    "tracking:export-csv": PATIENT,
+    "tracking:erase": PATIENT,
     "tracking:caseload": PHYSIO,
     "tracking:patient": PHYSIO_OBJECT,
     "tracking:programme-edit": PHYSIO_OBJECT,
@@ -108,6 +112,8 @@ RULES: dict[str, str] = {
     "tracking:acknowledge": PHYSIO_OBJECT,
     "tracking:patient-session": PHYSIO_OBJECT,
     "tracking:session-comment": PHYSIO_OBJECT,
+    "tracking:patient-export-json": PHYSIO_OBJECT,
+    "tracking:patient-export-csv": PHYSIO_OBJECT,
 }
 
 # Who gets what, for each rule: "ok", "sign in", 403 or 404.

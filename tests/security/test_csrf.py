@@ -102,6 +102,13 @@ POST_ONLY = [
         "tracking:patient",
         "tracking:programme-edit",
         "tracking:patient-session",
+        "tracking:my-data",
+        "tracking:erase",
+        # Downloads: GET only.
+        "tracking:export-json",
+        "tracking:export-csv",
+        "tracking:patient-export-json",
+        "tracking:patient-export-csv",
         "accounts:invitations",
         "accounts:accept",
         "accounts:two-step",

@@ -92,6 +92,8 @@ FORMS_FUZZED = [
     ("leave-care button", "tracking:leave-care"),
     ("NewPersonForm", "admin:accounts_user_add"),
     ("Exercise change form", "admin:exercises_exercise_change"),
+    ("EraseAccountForm", "tracking:erase"),
+    ("EraseOnRequestForm", "admin:accounts_user_erase"),
 ]
 
 STRONG = "plum-tree-orbit-42"
@@ -898,6 +900,48 @@ def test_the_admins_exercise_form_never_fails_whatever_is_posted(admin_client, c
         assert _as_posted(Exercise.objects.get(pk=exercise.pk)) == saved
 
 
+# Deleting an account. Each example has a patient of its own, since the right
+# password and a tick do delete them.
+
+
+@FUZZ
+@given(
+    change=changes(password=posted(PASSWORD, "wrong", ""), confirm=posted("on", "yes", "")),
+    how=SENDING,
+)
+def test_the_delete_account_form_never_fails_whatever_is_posted(make_user, change, how):
+    leaver = make_user(f"leaver{next(UNIQUE)}", Role.PATIENT)
+    client = signed_in(leaver)
+
+    response = send(client, reverse("tracking:erase"), {"password": "wrong"}, change, how)
+
+    assert response.status_code in (200, 302)
+    gone = not User.objects.filter(pk=leaver.pk).exists()
+    sent_on = response.status_code == 302 or "HX-Redirect" in response  # to sign in
+    assert gone == sent_on
+
+
+@FUZZ
+@given(
+    change=changes(
+        request_received=posted("2026-01-05", "2999-01-01", "5 January", ""),
+        username=posted("<username>", "someone-else", ""),
+        confirm=posted("on", ""),
+    ),
+    how=SENDING,
+)
+def test_the_admins_erase_form_never_fails_whatever_is_posted(admin_client, make_user, change, how):
+    leaver = make_user(f"leaver{next(UNIQUE)}", Role.PATIENT)
+    base = {"request_received": "2026-01-05", "username": "someone-else", "confirm": "on"}
+
+    url = reverse("admin:accounts_user_erase", args=[leaver.pk])
+    response = send(admin_client, url, base, fill(change, username=leaver.username), how)
+
+    assert response.status_code in (200, 302)
+    gone = not User.objects.filter(pk=leaver.pk).exists()
+    assert gone == (response.status_code == 302)
+
+
 def test_every_form_fuzzed_is_counted():
     """FORMS_FUZZED, which the README quotes, names one form for each fuzz test above."""
     fuzz_tests = [
@@ -905,4 +949,4 @@ def test_every_form_fuzzed_is_counted():
         for name, test in globals().items()
         if name.startswith("test_") and hasattr(test, "hypothesis")
     ]
-    assert len(fuzz_tests) == len(FORMS_FUZZED) == 23
+    assert len(fuzz_tests) == len(FORMS_FUZZED) == 25

@@ -442,9 +442,21 @@ PAGES = [
         PATIENT_NAME,
     ),
     Page(
-        "deleting a patient in the admin",
+        "erasing a patient in the admin",
         "admin",
-        _user_admin(lambda w: w.patient, "delete"),
+        _user_admin(lambda w: w.patient, "erase"),
+        PATIENT_NAME,
+    ),
+    Page(
+        "deleting a physio in the admin",
+        "admin",
+        _user_admin(lambda w: w.physio, "delete"),
+        (*PATIENT_NAME, *PHYSIO_NAME),
+    ),
+    Page(
+        "the audit trail in the admin",
+        "admin",
+        lambda w: reverse("admin:audit_auditevent_changelist"),
         (*PATIENT_NAME, *PHYSIO_NAME),
     ),
     Page(

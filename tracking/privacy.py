@@ -1,0 +1,272 @@
+"""A patient's data rights: a copy of everything (export) and deletion (erasure).
+
+Both are recorded in the audit trail. An erasure deletes the person and
+everything about them in one transaction; the trail keeps only their
+pseudonym, so it still verifies and no longer names them.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from typing import Any
+
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from accounts.models import Invitation, User
+from audit import trail
+from audit.models import Action, AuditEvent, append, pseudonym
+
+from .models import AlertAcknowledgement, Comment, Programme, Session, SessionEntry
+
+EXPORT_FORMAT = "backtrack-patient-export"
+EXPORT_VERSION = 1
+
+CSV_COLUMNS = [
+    "session_id",
+    "day",
+    "started_at",
+    "finished_at",
+    "pain_before",
+    "pain_after",
+    "asked_physio_to_look",
+    "session_notes",
+    "order",
+    "exercise",
+    "status",
+    "sets_prescribed",
+    "reps_prescribed",
+    "hold_seconds",
+    "each_side",
+    "rest_seconds",
+    "sets_done",
+    "reps_done",
+    "how_it_felt",
+    "physio_note",
+]
+
+
+def _when(value: dt.datetime | None) -> str | None:
+    return value.astimezone(dt.UTC).isoformat() if value is not None else None
+
+
+def _sessions(patient: User) -> list[Session]:
+    entries = SessionEntry.objects.select_related("exercise").order_by("order", "pk")
+    return list(
+        Session.objects.for_patient(patient)
+        .order_by("started_at", "pk")
+        .prefetch_related(Prefetch("entries", queryset=entries))
+    )
+
+
+def export_data(patient: User) -> dict[str, Any]:
+    """Everything BackTrack holds about the patient, as plain data."""
+    programme = Programme.objects.filter(patient=patient).first()
+    comments = Comment.objects.filter(patient=patient).select_related("author")
+    acknowledgements = AlertAcknowledgement.objects.filter(patient=patient).select_related(
+        "acknowledged_by"
+    )
+    return {
+        "format": EXPORT_FORMAT,
+        "format_version": EXPORT_VERSION,
+        "exported_at": _when(timezone.now()),
+        "times": "UTC, ISO 8601; 'day' is the day in your own time zone",
+        "profile": {
+            "username": patient.username,
+            "first_name": patient.first_name,
+            "last_name": patient.last_name,
+            "email": patient.email,
+            "time_zone": patient.timezone,
+            "joined": _when(patient.date_joined),
+            "last_signed_in": _when(patient.last_login),
+            "physiotherapists": [
+                str(physio) for physio in patient.physios.order_by("last_name", "first_name")
+            ],
+        },
+        "programme": _programme(programme),
+        "sessions": [_session(session) for session in _sessions(patient)],
+        "comments": [
+            {
+                "id": comment.pk,
+                "written_at": _when(comment.created_at),
+                "by": str(comment.author) if comment.author else "a former physiotherapist",
+                "about_session": comment.session_id,
+                "text": comment.body,
+                "read_at": _when(comment.read_at),
+            }
+            for comment in comments.order_by("created_at", "pk")
+        ],
+        "alerts_seen_by_physio": [
+            {
+                "kind": ack.get_kind_display(),
+                "alert": ack.summary,
+                "seen_at": _when(ack.acknowledged_at),
+                "seen_by": str(ack.acknowledged_by) if ack.acknowledged_by else None,
+                "note": ack.note,
+            }
+            for ack in acknowledgements.order_by("acknowledged_at", "pk")
+        ],
+        "who_saw_your_data": [
+            {"when": _when(event.at), "who": _name(event.actor), "what": event.action}
+            for event in AuditEvent.objects.views_by_others(patient.pk)
+            .select_related("actor")
+            .order_by("seq")
+        ],
+    }
+
+
+def _name(user: User | None) -> str:
+    return str(user) if user is not None else "a removed account"
+
+
+def _programme(programme: Programme | None) -> dict[str, Any] | None:
+    if programme is None:
+        return None
+    return {
+        "target_sessions_a_week": programme.target_per_week,
+        "days_without_a_session_before_an_alert": programme.inactivity_days,
+        "version": programme.version,
+        "exercises": [
+            {
+                "order": item.order,
+                "exercise": item.exercise.name,
+                "included": item.included,
+                "note": item.note,
+                **item.dose_values(),
+            }
+            for item in programme.items()
+        ],
+        "versions": [
+            {
+                "number": version.number,
+                "saved_at": _when(version.created_at),
+                "saved_by": str(version.created_by) if version.created_by else None,
+                "changes": version.changes,
+                "programme": version.snapshot,
+            }
+            for version in programme.versions.select_related("created_by").order_by("number")
+        ],
+    }
+
+
+def _session(session: Session) -> dict[str, Any]:
+    return {
+        "id": session.pk,
+        "day": session.local_date.isoformat(),
+        "started_at": _when(session.started_at),
+        "finished_at": _when(session.finished_at),
+        "pain_before": session.pain_before,
+        "pain_after": session.pain_after,
+        "asked_physio_to_look": session.flagged,
+        "notes": session.notes,
+        "programme_version": session.programme_version,
+        "entries": [
+            {
+                "order": entry.order,
+                "exercise": entry.exercise.name,
+                "status": entry.status,
+                **entry.dose_values(),
+                "sets_done": entry.sets_done,
+                "reps_done": entry.reps_done,
+                "how_it_felt": entry.effort,
+                "physio_note": entry.note,
+            }
+            for entry in session.entries.all()
+        ],
+    }
+
+
+def export_csv(patient: User) -> str:
+    """Sessions and their exercises, one row per exercise, for spreadsheets."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for session in _sessions(patient):
+        start = [
+            session.pk,
+            session.local_date.isoformat(),
+            _when(session.started_at),
+            _when(session.finished_at) or "",
+            session.pain_before,
+            "" if session.pain_after is None else session.pain_after,
+            "yes" if session.flagged else "no",
+            _cell(session.notes),
+        ]
+        entries = list(session.entries.all())
+        for entry in entries:
+            writer.writerow(
+                [
+                    *start,
+                    entry.order,
+                    _cell(entry.exercise.name),
+                    entry.status,
+                    entry.sets,
+                    entry.reps,
+                    entry.hold_seconds,
+                    "yes" if entry.per_side else "no",
+                    entry.rest_seconds,
+                    "" if entry.sets_done is None else entry.sets_done,
+                    "" if entry.reps_done is None else entry.reps_done,
+                    entry.effort,
+                    _cell(entry.note),
+                ]
+            )
+        if not entries:
+            writer.writerow(start + [""] * (len(CSV_COLUMNS) - len(start)))
+    return out.getvalue()
+
+
+def _cell(text: str) -> str:
+    """Text a spreadsheet will show as text, never run as a formula."""
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + text
+    return text
+
+
+def record_export(patient: User, file_format: str) -> None:
+    trail.record(Action.EXPORT, target=patient, patient=patient, detail={"format": file_format})
+
+
+@transaction.atomic
+def erase(patient: User, *, by: User | None, request_received: dt.date | None = None) -> None:
+    """Delete the patient and everything about them; the trail keeps a pseudonym.
+
+    `by` is the admin acting on a written request received on `request_received`,
+    or None when patients delete their own account.
+    """
+    patient_id = patient.pk
+    counts = {
+        "sessions": Session.objects.filter(patient=patient).count(),
+        "entries": SessionEntry.objects.filter(session__patient=patient).count(),
+        "comments": Comment.objects.filter(patient=patient).count(),
+    }
+    with trail.unrecorded():
+        Invitation.objects.filter(accepted_by=patient).delete()
+        if patient.email:  # invitations sent to them hold their name and address
+            Invitation.objects.filter(email__iexact=patient.email).delete()
+        LogEntry.objects.filter(
+            content_type=ContentType.objects.get_for_model(User), object_id=str(patient_id)
+        ).delete()
+        _forget_sign_in_attempts(patient.username)
+        patient.delete()
+
+    detail: dict[str, Any] = {**counts, "by": "admin" if by is not None else "patient"}
+    if request_received is not None:
+        detail["request_received"] = request_received.isoformat()
+    erasure = trail.event(Action.ERASE, actor=by, detail=detail)
+    erasure.patient_ref = pseudonym(patient_id)
+    if by is None:
+        erasure.actor_ref = pseudonym(patient_id)
+    append([erasure])
+
+
+def _forget_sign_in_attempts(username: str) -> None:
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    for model in (AccessAttempt, AccessLog, AccessFailureLog):
+        model.objects.filter(username=username).delete()
