@@ -31,6 +31,9 @@ from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from qsessions.models import Session as SignIn
 
+from audit import trail
+from audit.models import Action, Outcome
+
 from .emails import send_two_step_notice
 from .forms import TwoStepCodeForm
 from .http import AuthedRequest
@@ -233,6 +236,11 @@ def verify(request: AuthedRequest) -> HttpResponse:
                         )
                     return HttpResponseRedirect(_next(request))
         waiting = [d for d in devices if not d.verify_is_allowed()[0]]
+        trail.record(
+            Action.SIGN_IN_FAILED,
+            outcome=Outcome.DENIED if waiting else Outcome.FAILURE,
+            detail={"step": "two_step", "locked_out": bool(waiting)},
+        )
         form.add_error(
             "code",
             "Too many wrong codes. Wait a little, then try the newest code."

@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from .models import AuditEvent
+from .models import AuditEvent, pseudonym
 
 
 class PersonFilter(admin.SimpleListFilter):
@@ -24,9 +24,14 @@ class PersonFilter(admin.SimpleListFilter):
         return [(str(pk), username) for pk, username in people]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[AuditEvent]) -> QuerySet:
-        if self.value():
-            return queryset.filter(**{f"{self.field}_id": self.value()})
-        return queryset
+        """By pseudonym: it also finds records whose link to the account was never made
+        (a care assignment ending) or was cleared."""
+        value = self.value()
+        if not value:
+            return queryset
+        if not value.isascii() or not value.isdigit() or len(value) > 18:
+            return queryset.none()
+        return queryset.filter(**{f"{self.field}_ref": pseudonym(int(value))})
 
 
 class ActorFilter(PersonFilter):
@@ -51,6 +56,22 @@ class AuditEventAdmin(admin.ModelAdmin):
     list_select_related = ["actor", "patient"]
     ordering = ["-seq"]
     show_full_result_count = False
+    readonly_fields = [
+        "seq",
+        "at",
+        "action",
+        "outcome",
+        "actor",
+        "actor_ref",
+        "patient",
+        "patient_ref",
+        "target_type",
+        "target_id",
+        "ip",
+        "detail",
+        "previous_hash",
+        "hash",
+    ]
 
     @admin.display(description="who", ordering="actor__username")
     def who(self, record: AuditEvent) -> str:

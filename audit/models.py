@@ -202,8 +202,10 @@ def append(events: Sequence[AuditEvent]) -> list[AuditEvent]:
         return []
     head = ChainHead.locked()
     previous = head.hash
+    now = timezone.now()  # taken under the lock, so times never run backwards along the chain
     for number, event in enumerate(events, start=head.seq + 1):
         event.seq = number
+        event.at = now
         event.previous_hash = previous
         event.hash = event.expected_hash()
         previous = event.hash

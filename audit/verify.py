@@ -10,14 +10,28 @@ BATCH = 2000
 
 
 @dataclass(frozen=True)
+class Anchor:
+    """A record's number and hash written down outside the database by an earlier check."""
+
+    seq: int
+    hash: str
+
+
+@dataclass(frozen=True)
 class Report:
     checked: int
     head_seq: int
+    head_hash: str = ""
     problem: str | None = None
 
 
-def verify() -> Report:
-    """Walk the chain in order; stop at the first record that does not fit."""
+def verify(anchor: Anchor | None = None) -> Report:
+    """Walk the chain in order; stop at the first record that does not fit.
+
+    With an `anchor`, the record it names must still be there, unchanged: that
+    catches even a head row put back from an old copy, which nothing inside the
+    database could show.
+    """
     previous_hash = ""
     expected_seq = 1
     checked = 0
@@ -28,21 +42,35 @@ def verify() -> Report:
             return Report(
                 checked,
                 expected_seq - 1,
+                previous_hash,
                 f"{name}: expected #{expected_seq} here, so records are missing before it.",
             )
         if record.previous_hash != previous_hash:
             return Report(
                 checked,
                 record.seq,
+                previous_hash,
                 f"{name} does not follow the record before it: "
                 "a record before it was removed, replaced or inserted.",
             )
         if record.hash != record.expected_hash():
-            return Report(checked, record.seq, f"{name} was changed after it was written.")
+            return Report(
+                checked, record.seq, previous_hash, f"{name} was changed after it was written."
+            )
         if (record.actor_id is not None and pseudonym(record.actor_id) != record.actor_ref) or (
             record.patient_id is not None and pseudonym(record.patient_id) != record.patient_ref
         ):
-            return Report(checked, record.seq, f"{name} was changed to name someone else.")
+            return Report(
+                checked, record.seq, previous_hash, f"{name} was changed to name someone else."
+            )
+        if anchor is not None and record.seq == anchor.seq and record.hash != anchor.hash:
+            return Report(
+                checked,
+                record.seq,
+                previous_hash,
+                f"{name} is not the record an earlier check saw there: "
+                "the chain was rewritten from there on.",
+            )
         previous_hash = record.hash
         expected_seq += 1
         checked += 1
@@ -50,16 +78,25 @@ def verify() -> Report:
     last_seq = expected_seq - 1
     head = ChainHead.objects.filter(pk=1).first()
     if head is None:
-        if checked:
-            return Report(checked, last_seq, "The audit chain's head is missing.")
-        return Report(0, 0)
+        return Report(checked, last_seq, previous_hash, "The audit chain's head is missing.")
     if head.seal != head.expected_seal():
-        return Report(checked, last_seq, "The audit chain's head was changed by hand.")
+        return Report(
+            checked, last_seq, previous_hash, "The audit chain's head was changed by hand."
+        )
     if (head.seq, head.hash) != (last_seq, previous_hash):
         return Report(
             checked,
             last_seq,
+            previous_hash,
             f"The chain ends at #{last_seq}, but its head says #{head.seq}: "
             f"records after #{last_seq} were removed, or the head was changed.",
         )
-    return Report(checked, last_seq)
+    if anchor is not None and anchor.seq > last_seq:
+        return Report(
+            checked,
+            last_seq,
+            previous_hash,
+            f"The chain ends at #{last_seq}, but an earlier check saw #{anchor.seq}: "
+            f"records after #{last_seq} were removed.",
+        )
+    return Report(checked, last_seq, previous_hash)

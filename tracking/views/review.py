@@ -191,10 +191,12 @@ def add_comment(
         get_patient_session_for(request, patient, session_id) if session_id is not None else None
     )
     form = CommentForm(request.POST)
-    if not form.is_valid():
+    if not form.is_valid():  # the page again, with the mistake: a view of the patient's data
         if session is not None:
+            trail.record(Action.VIEW_PATIENT, target=session, patient=patient)
             context = _session_context(patient, session, form)
             return render(request, "tracking/patient_session.html", context)
+        trail.record(Action.VIEW_PATIENT, target=patient, patient=patient)
         context = _patient_context(request, patient, comment_form=form)
         return render(request, "tracking/patient.html", context)
 
@@ -221,6 +223,7 @@ def acknowledge_alert(request: AuthedRequest, patient_id: int) -> HttpResponse:
         if "kind" in form.errors or "key" in form.errors:
             messages.error(request, "That alert could not be found. Here is the latest.")
             return redirect("tracking:patient", patient.pk)
+        trail.record(Action.VIEW_PATIENT, target=patient, patient=patient)
         context = _patient_context(request, patient, acknowledge_form=form)
         return render(request, "tracking/patient.html", context)
 
@@ -352,8 +355,6 @@ def edit_programme(request: AuthedRequest, patient_id: int) -> HttpResponse:
     patient = get_patient_for(request, patient_id)
     programme = Programme.for_patient(patient)
     data = request.POST if request.method == "POST" else None
-    if data is None:
-        trail.record(Action.VIEW_PATIENT, target=programme, patient=patient)
     items, form, item_forms = _programme_forms(programme, data)
     latest_changes: list[str] = []
     # Every form is checked, so every mistake is shown at once.
@@ -413,6 +414,8 @@ def _render_programme_edit(
     item_forms: list[ProgrammeExerciseForm],
     latest_changes: list[str] | None = None,
 ) -> HttpResponse:
+    """The programme editor, empty or with mistakes to correct: a view of the patient's data."""
+    trail.record(Action.VIEW_PATIENT, target=programme, patient=patient)
     return render(
         request,
         "tracking/programme_edit.html",
