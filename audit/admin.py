@@ -52,7 +52,14 @@ class AuditEventAdmin(admin.ModelAdmin):
     list_display_links = ["seq"]
     list_filter = [ActorFilter, PatientFilter, "action", "outcome", "target_type", "at"]
     date_hierarchy = "at"
-    search_fields = ["actor__username", "patient__username", "=actor_ref", "=patient_ref", "=ip"]
+    search_fields = [
+        "actor__username",
+        "patient__username",
+        "=actor_ref",
+        "=patient_ref",
+        "=target_ref",
+        "=ip",
+    ]
     list_select_related = ["actor", "patient"]
     ordering = ["-seq"]
     show_full_result_count = False
@@ -67,6 +74,7 @@ class AuditEventAdmin(admin.ModelAdmin):
         "patient_ref",
         "target_type",
         "target_id",
+        "target_ref",
         "ip",
         "detail",
         "previous_hash",
@@ -85,6 +93,14 @@ class AuditEventAdmin(admin.ModelAdmin):
     def about(self, record: AuditEvent) -> str:
         if not record.target_type:
             return ""
+        if record.target_ref:  # a person, named by pseudonym: show who, when we know
+            for user, ref in (
+                (record.patient, record.patient_ref),
+                (record.actor, record.actor_ref),
+            ):
+                if user is not None and ref == record.target_ref:
+                    return f"Person: {_person(user, ref)}"
+            return f"Person {record.target_ref[:8]}"
         return f"{record.get_target_type_display()} {record.target_id}"
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -8,7 +8,9 @@ names the first record where it breaks.
 People are kept twice: as a link to their account, for reading the trail, and
 as a pseudonym (a keyed hash of their id), which the chain covers. Erasing an
 account clears the link and leaves the pseudonym, so the chain still verifies
-and nothing in the trail names the person any more.
+and nothing in the trail names the person any more. A record about a person
+(a role change, a look at their record) names them by pseudonym only, never
+by account number, for the same reason.
 """
 
 from __future__ import annotations
@@ -108,6 +110,12 @@ class AuditEvent(models.Model):
     patient_ref = models.CharField("patient (pseudonym)", max_length=24, blank=True, db_index=True)
     target_type = models.CharField("about", max_length=12, choices=Target.choices, blank=True)
     target_id = models.PositiveBigIntegerField("about number", null=True, blank=True)
+    target_ref = models.CharField(
+        "about person (pseudonym)",
+        max_length=24,
+        blank=True,
+        help_text="When the record is about a person: never their account number.",
+    )
     ip = models.CharField("address", max_length=45, blank=True)
     detail = models.JSONField(
         default=dict, blank=True, help_text="Names and numbers only, never free text."
@@ -145,6 +153,7 @@ class AuditEvent(models.Model):
                 "patient": self.patient_ref,
                 "target_type": self.target_type,
                 "target_id": self.target_id,
+                "target_ref": self.target_ref,
                 "ip": self.ip,
                 "detail": self.detail,
             },

@@ -101,9 +101,12 @@ def event(
     if actor is FROM_REQUEST:
         user = getattr(request, "user", None)
         actor = user if user is not None and user.is_authenticated else None
+    target_ref = ""
     if target is not None:
         target_type = TARGETS[target._meta.label_lower]
         target_id = target.pk
+    if target_type == Target.USER:  # a person: by pseudonym, which erasure leaves meaningless
+        target_ref, target_id = pseudonym(target_id), None
     detail = detail or {}
     _check_detail(detail)
     patient_id = patient if isinstance(patient, int) or patient is None else patient.pk
@@ -116,6 +119,7 @@ def event(
         patient_ref=pseudonym(patient_id),
         target_type=target_type,
         target_id=target_id,
+        target_ref=target_ref,
         ip=_address(request),
         detail=detail,
     )

@@ -34,7 +34,7 @@ class Row(NamedTuple):
     outcome: str
     actor: int | None
     patient: int | None
-    target: tuple[str, int | None]
+    target: tuple[str, int | str | None]  # a person by pseudonym, anything else by number
     detail: dict[str, Any]
     ip: str
 
@@ -49,12 +49,13 @@ def expected(
     detail: dict[str, Any] | None = None,
     ip: str = LOCAL,
 ) -> Row:
+    kind, number = target
     return Row(
         action=action.value,
         outcome=outcome.value,
         actor=actor.pk if actor else None,
         patient=patient.pk if patient else None,
-        target=target,
+        target=(kind, pseudonym(number) if kind == Target.USER else number),
         detail=detail or {},
         ip=ip,
     )
@@ -71,13 +72,16 @@ def recorded_since(seq: int) -> list[Row]:
         assert record.actor_ref == pseudonym(record.actor_id), record
         if record.patient_id is not None:
             assert record.patient_ref == pseudonym(record.patient_id), record
+        if record.target_type == Target.USER:  # never a person's account number
+            assert record.target_id is None, record
+            assert record.target_ref, record
     return [
         Row(
             action=record.action,
             outcome=record.outcome,
             actor=record.actor_id,
             patient=record.patient_id,
-            target=(record.target_type, record.target_id),
+            target=(record.target_type, record.target_ref or record.target_id),
             detail=record.detail,
             ip=record.ip,
         )
