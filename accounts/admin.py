@@ -122,6 +122,20 @@ class UserAdmin(BaseUserAdmin):
         actions.pop("delete_selected", None)  # it would delete patients without erasure
         return actions
 
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        from tracking.privacy import may_be_erased
+
+        person = self.get_object(request, object_id)
+        erasable = person is not None and may_be_erased(person)
+        extra_context = {**(extra_context or {}), "erasable": erasable}
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def get_urls(self) -> list[URLPattern]:
         erase = path(
             "<id:object_id>/erase/",
@@ -132,7 +146,7 @@ class UserAdmin(BaseUserAdmin):
 
     def erase_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
         """Erase a patient's account and data, on the patient's written request."""
-        from tracking.privacy import erase  # tracking builds on accounts, not the reverse
+        from tracking.privacy import erase, may_be_erased  # tracking builds on accounts
 
         patient = self.get_object(request, str(object_id))
         if patient is None:
@@ -140,8 +154,12 @@ class UserAdmin(BaseUserAdmin):
         if not super().has_delete_permission(request, patient):
             raise PermissionDenied
         change_url = reverse("admin:accounts_user_change", args=[patient.pk])
-        if not patient.has_role(Role.PATIENT) or patient.is_staff:
-            messages.error(request, "Only a patient's account can be erased here.")
+        if not may_be_erased(patient):
+            messages.error(
+                request,
+                "Only a patient's own account can be erased here, not one that is also "
+                "a physiotherapist's or an admin's: take those roles away first.",
+            )
             return redirect(change_url)
         form = EraseOnRequestForm(patient, request.POST or None)
         if request.method == "POST" and form.is_valid():

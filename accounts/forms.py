@@ -165,5 +165,8 @@ class EraseOnRequestForm(forms.Form):
     def clean_username(self) -> str:
         username: str = self.cleaned_data["username"]
         if username != self.patient.username:
-            raise ValidationError(f"That is not this patient's username ({self.patient.username}).")
+            raise ValidationError(
+                "That is not this patient's username. Type it exactly as their page shows "
+                "it, to be sure you erase the right person."
+            )
         return username

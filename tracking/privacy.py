@@ -10,20 +10,30 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import json
 from typing import Any
 
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 
-from accounts.models import Invitation, User
+from accounts.models import Invitation, Role, User
 from audit import trail
-from audit.models import Action, AuditEvent, append, pseudonym
+from audit.models import Action, AuditEvent, Target, append, pseudonym
 
 from .models import AlertAcknowledgement, Comment, Programme, Session, SessionEntry
 
+# How a look at the patient's data reads to the patient.
+SEEN_AS: dict[tuple[str, str], str] = {
+    (Action.VIEW_PATIENT, Target.USER): "looked at your record",
+    (Action.VIEW_PATIENT, Target.SESSION): "looked at one of your sessions",
+    (Action.VIEW_PATIENT, Target.PROGRAMME): "opened your programme to review it",
+    (Action.EXPORT, Target.USER): "downloaded a copy of your data",
+}
+
+ERASED = "an erased patient"
 EXPORT_FORMAT = "backtrack-patient-export"
 EXPORT_VERSION = 1
 
@@ -112,12 +122,21 @@ def export_data(patient: User) -> dict[str, Any]:
             for ack in acknowledgements.order_by("acknowledged_at", "pk")
         ],
         "who_saw_your_data": [
-            {"when": _when(event.at), "who": _name(event.actor), "what": event.action}
+            {"when": _when(event.at), "who": _name(event.actor), "what": seen_as(event)}
             for event in AuditEvent.objects.views_by_others(patient.pk)
             .select_related("actor")
             .order_by("seq")
         ],
     }
+
+
+def seen_as(event: AuditEvent) -> str:
+    return SEEN_AS.get((event.action, event.target_type), "looked at your data")
+
+
+def may_be_erased(person: User) -> bool:
+    """Only a patient's own account: erasing a physio's would take other patients' care."""
+    return person.has_role(Role.PATIENT) and not (person.is_staff or person.has_role(Role.PHYSIO))
 
 
 def _name(user: User | None) -> str:
@@ -184,6 +203,7 @@ def _session(session: Session) -> dict[str, Any]:
 def export_csv(patient: User) -> str:
     """Sessions and their exercises, one row per exercise, for spreadsheets."""
     out = io.StringIO()
+    out.write("\ufeff")  # so spreadsheets read it as UTF-8, accents and all
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for session in _sessions(patient):
@@ -252,6 +272,7 @@ def erase(patient: User, *, by: User | None, request_received: dt.date | None = 
         LogEntry.objects.filter(
             content_type=ContentType.objects.get_for_model(User), object_id=str(patient_id)
         ).delete()
+        _unname_in_admin_history(patient)
         _forget_sign_in_attempts(patient.username)
         patient.delete()
 
@@ -263,6 +284,20 @@ def erase(patient: User, *, by: User | None, request_received: dt.date | None = 
     if by is None:
         erasure.actor_ref = pseudonym(patient_id)
     append([erasure])
+
+
+def _unname_in_admin_history(patient: User) -> None:
+    """Entries about other records (a physio's page listing the patient) keep what
+    was done, with the patient's name taken out."""
+    for name in {str(patient), patient.username} - {""}:
+        quoted = json.dumps(name)[1:-1]  # as the admin's JSON change messages hold it
+        entries = LogEntry.objects.filter(
+            Q(change_message__contains=quoted) | Q(object_repr__contains=name)
+        )
+        for entry in entries:
+            entry.change_message = entry.change_message.replace(quoted, ERASED)
+            entry.object_repr = entry.object_repr.replace(name, ERASED)
+            entry.save(update_fields=["change_message", "object_repr"])
 
 
 def _forget_sign_in_attempts(username: str) -> None:

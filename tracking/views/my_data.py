@@ -13,23 +13,18 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
-from django_ratelimit.core import is_ratelimited
+from django_ratelimit.core import get_usage
 
 from accounts.http import AuthedRequest
 from accounts.models import User
-from audit.models import Action, AuditEvent, Target
+from audit import trail
+from audit.models import AuditEvent
 
 from .. import privacy
 from ..access import get_patient_for, patient_required, physio_required
 from ..forms import EraseAccountForm
 
 VIEWS_PER_PAGE = 20
-SEEN_AS: dict[tuple[str, str], str] = {
-    (Action.VIEW_PATIENT, Target.USER): "looked at your record",
-    (Action.VIEW_PATIENT, Target.SESSION): "looked at one of your sessions",
-    (Action.VIEW_PATIENT, Target.PROGRAMME): "opened your programme to review it",
-    (Action.EXPORT, Target.USER): "downloaded a copy of your data",
-}
 # Wrong passwords on the delete page, before it stops checking for a while.
 ERASE_TRIES = "5/15m"
 
@@ -41,10 +36,7 @@ def my_data(request: AuthedRequest) -> HttpResponse:
         AuditEvent.objects.views_by_others(request.user.pk).select_related("actor").order_by("-seq")
     )
     page = Paginator(seen, VIEWS_PER_PAGE).get_page(request.GET.get("page"))
-    rows = [
-        (event, SEEN_AS.get((event.action, event.target_type), "looked at your data"))
-        for event in page
-    ]
+    rows = [(event, privacy.seen_as(event)) for event in page]
     return render(request, "tracking/my_data.html", {"page": page, "rows": rows})
 
 
@@ -79,15 +71,26 @@ def _export(patient: User, file_format: str, *, name: str) -> HttpResponse:
 @patient_required
 def erase_account(request: AuthedRequest) -> HttpResponse:
     """Delete the patient's account and all their data, after their password and a tick."""
+    if not privacy.may_be_erased(request.user):
+        messages.error(
+            request,
+            "Your account is also a physiotherapist's or an admin's, so an admin has to "
+            "delete it. Your exercise records stay until then.",
+        )
+        return redirect("tracking:my-data")
     form = EraseAccountForm(request.user, request.POST or None)
     if request.method == "POST":
-        if is_ratelimited(
+        tries = get_usage(
             request, group="tracking.erase", key="user", rate=ERASE_TRIES, increment=False
-        ):
+        )
+        if tries is not None and tries["count"] >= tries["limit"]:
             form.add_error(None, "Too many wrong passwords. Wait 15 minutes, then try again.")
             return render(request, "tracking/erase.html", {"form": form}, status=429)
         if form.is_valid():
             privacy.erase(request.user, by=None)
+            # The erase record stands for this sign-out, and the redirect to sign in
+            # that follows is not a refusal.
+            setattr(request, trail.SIGN_IN_EVENT_RECORDED, True)
             # The account and its sign-ins are gone; end this one without a
             # sign-out record, which would name the account just deleted.
             request.session.flush()
@@ -97,7 +100,5 @@ def erase_account(request: AuthedRequest) -> HttpResponse:
             )
             return redirect(settings.LOGIN_URL)
         if "password" in form.errors:
-            is_ratelimited(
-                request, group="tracking.erase", key="user", rate=ERASE_TRIES, increment=True
-            )
+            get_usage(request, group="tracking.erase", key="user", rate=ERASE_TRIES, increment=True)
     return render(request, "tracking/erase.html", {"form": form})
