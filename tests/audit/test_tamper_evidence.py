@@ -16,6 +16,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from io import StringIO
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -620,3 +621,29 @@ def test_clearing_a_link_to_a_person_as_erasure_does_leaves_the_chain_valid(chai
 
     assert not AuditEvent.objects.filter(patient=patient).exists()
     assert "intact" in verify()
+
+
+def test_records_added_while_the_check_runs_are_no_false_alarm(chain, monkeypatch):
+    """The head is read first; a record that joins the chain after that, before the
+    records are read, must not look like records cut from the end."""
+    read_head = ChainHead.objects.filter
+
+    def head_then_one_more(*args: Any, **kwargs: Any) -> Any:
+        head = read_head(*args, **kwargs).first()
+        trail.record(Action.VIEW_CASELOAD, actor=None, detail={"patients": 0})
+        return SimpleNamespace(first=lambda: head)
+
+    monkeypatch.setattr(ChainHead.objects, "filter", head_then_one_more)
+
+    assert verify().startswith(f"The audit trail is intact: {chain + 1} records")
+
+
+@pytest.mark.skipif(
+    connection.vendor != "sqlite", reason="PostgreSQL refuses a time that is not a time"
+)
+def test_a_record_that_cannot_be_read_is_named_not_a_crash(chain):
+    seq = position("middle", chain)
+    record = AuditEvent.objects.get(seq=seq)
+    execute(f"UPDATE {q(TABLE)} SET {q('at')} = 'yesterday' WHERE {q('seq')} = %s", [seq])
+
+    assert f"Audit record id {record.pk} cannot be read" in broken()
