@@ -227,6 +227,7 @@ def verify(request: AuthedRequest) -> HttpResponse:
                 if device.verify_token(code):
                     request.session.cycle_key()
                     otp_login(request, device)
+                    trail.record(Action.SIGN_IN, detail={"two_step": True})
                     if isinstance(device, StaticDevice):
                         left = device.token_set.count()
                         messages.warning(

@@ -11,18 +11,21 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.models import QuerySet
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
 from django.http import HttpRequest
+from django_otp import user_has_device
 
 from accounts.models import Assignment, Role, User
 from exercises.models import Exercise
 
 from . import trail
-from .models import Action, Outcome, pseudonym
+from .models import Action, AuditEvent, Outcome, Target, pseudonym
 
 ROLE_FLAGS = ("is_active", "is_staff", "is_superuser")
 FLAGS_BEFORE = "_audit_role_flags_before"
+ASSIGNED_BEFORE = "_audit_assigned_before"
 
 
 def _mark(request: HttpRequest | None) -> None:
@@ -32,7 +35,11 @@ def _mark(request: HttpRequest | None) -> None:
 
 @receiver(user_logged_in, dispatch_uid="audit_sign_in")
 def signed_in(sender: Any, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
+    """The password step; with two-step verification on, the sign-in is recorded once
+    the code is given (accounts.two_step.verify), or fails there."""
     _mark(request)
+    if user_has_device(user, confirmed=True):
+        return
     trail.record(Action.SIGN_IN, actor=user, request=request)
 
 
@@ -81,7 +88,8 @@ def roles_changed(
         return
     if reverse:  # people added to or taken out of a group, from the group's side
         group_names = [instance.name]
-        people = list(User.objects.filter(pk__in=pk_set or ()))
+        everyone = instance.user_set.all()  # pre_clear: the group is about to be emptied
+        people = list(everyone if pk_set is None else User.objects.filter(pk__in=pk_set))
     else:
         group_ids = pk_set if pk_set is not None else instance.groups.values_list("pk", flat=True)
         group_names = list(Group.objects.filter(pk__in=group_ids).values_list("name", flat=True))
@@ -137,28 +145,65 @@ def role_flags_changed(sender: Any, instance: User, created: bool, **kwargs: Any
         trail.record(Action.ROLE_CHANGE, target=instance, patient=patient, detail=changed)
 
 
-@receiver(post_save, sender=Assignment, dispatch_uid="audit_assignment_made")
-def assignment_made(sender: Any, instance: Assignment, created: bool, **kwargs: Any) -> None:
-    if created:
-        trail.record(
-            Action.ASSIGNMENT_CHANGE,
-            target=instance,
-            patient=instance.patient,
-            detail={"physio": instance.physio_id, "change": "added"},
+@receiver(pre_save, sender=Assignment, dispatch_uid="audit_assignment_before")
+def note_assignment(sender: Any, instance: Assignment, **kwargs: Any) -> None:
+    before = None
+    if instance.pk is not None:  # an edit in the admin can move a patient to another physio
+        before = (
+            Assignment.objects.filter(pk=instance.pk).values_list("patient_id", "physio_id").first()
         )
+    setattr(instance, ASSIGNED_BEFORE, before)
+
+
+@receiver(post_save, sender=Assignment, dispatch_uid="audit_assignment_made")
+def assignment_saved(
+    sender: Any, instance: Assignment, created: bool, raw: bool, **kwargs: Any
+) -> None:
+    if raw:
+        return
+    before = getattr(instance, ASSIGNED_BEFORE, None)
+    now = (instance.patient_id, instance.physio_id)
+    if not created and before == now:
+        return
+    changes = []
+    if before is not None and before != now:
+        changes.append(_assignment_event(instance.pk, before, "removed"))
+    changes.append(_assignment_event(instance.pk, now, "added"))
+    trail.record_all(changes)
 
 
 @receiver(post_delete, sender=Assignment, dispatch_uid="audit_assignment_ended")
-def assignment_ended(sender: Any, instance: Assignment, **kwargs: Any) -> None:
-    # Named by pseudonym only: this may be part of deleting the patient's account,
-    # and a link to an account about to go would stop the deletion.
-    removal = trail.event(
-        Action.ASSIGNMENT_CHANGE,
-        target=instance,
-        detail={"physio": instance.physio_id, "change": "removed"},
+def assignment_ended(sender: Any, instance: Assignment, origin: Any = None, **kwargs: Any) -> None:
+    removal = _assignment_event(
+        instance.pk, (instance.patient_id, instance.physio_id), "removed", linked=False
     )
-    removal.patient_id, removal.patient_ref = None, pseudonym(instance.patient_id)
+    if _deleting_people(origin):
+        # Part of deleting an account, maybe the one doing it: a link to an account
+        # about to go would stop the deletion, so the pseudonym stands alone.
+        removal.actor = None
     trail.record_all([removal])
+
+
+def _assignment_event(
+    pk: int | None, pair: tuple[int, int], change: str, *, linked: bool = True
+) -> AuditEvent:
+    """Who looks after whom, by pseudonyms: never an account number in the details."""
+    patient_id, physio_id = pair
+    event = trail.event(
+        Action.ASSIGNMENT_CHANGE,
+        target_type=Target.ASSIGNMENT,
+        target_id=pk,
+        patient=patient_id if linked else None,
+        detail={"physio": pseudonym(physio_id), "change": change},
+    )
+    event.patient_ref = pseudonym(patient_id)
+    return event
+
+
+def _deleting_people(origin: Any) -> bool:
+    if isinstance(origin, User):
+        return True
+    return isinstance(origin, QuerySet) and origin.model is User
 
 
 @receiver(post_save, sender=Exercise, dispatch_uid="audit_exercise_saved")

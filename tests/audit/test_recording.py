@@ -14,11 +14,12 @@ from django.forms.models import model_to_dict
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Assignment, Invitation, Role, User
 from audit.models import Action, AuditEvent, Outcome, Target, pseudonym
 from exercises.models import Exercise
-from tests.conftest import PASSWORD, finished_session, programme_post, signed_in
+from tests.conftest import PASSWORD, current_code, finished_session, programme_post, signed_in
 from tracking.models import AlertAcknowledgement, Comment, Programme, Session, SessionEntry
 
 from .conftest import added_since, last_seq
@@ -787,7 +788,7 @@ def test_an_admin_adding_a_patient_in_a_physios_care_records_each_part(
             staff_admin,
             patient=paula,
             target=(Target.ASSIGNMENT, care.pk),
-            detail={"physio": physio.pk, "change": "added"},
+            detail={"physio": pseudonym(physio.pk), "change": "added"},
         ),
     ]
 
@@ -810,7 +811,7 @@ def test_sharing_care_is_one_assignment_change_and_sharing_again_is_nothing(
             physio,
             patient=patient,
             target=(Target.ASSIGNMENT, care.pk),
-            detail={"physio": other_physio.pk, "change": "added"},
+            detail={"physio": pseudonym(other_physio.pk), "change": "added"},
         )
     ]
     assert recorded_since(since) == []
@@ -830,7 +831,7 @@ def test_leaving_care_is_one_assignment_change_naming_the_patient_by_pseudonym(
             Action.ASSIGNMENT_CHANGE,
             physio,
             target=(Target.ASSIGNMENT, assigned.pk),
-            detail={"physio": physio.pk, "change": "removed"},
+            detail={"physio": pseudonym(physio.pk), "change": "removed"},
         )
     ]
     [record] = added_since(since)
@@ -865,14 +866,14 @@ def test_an_admin_changing_the_care_team_is_one_assignment_change_each(
             Action.ASSIGNMENT_CHANGE,
             staff_admin,
             target=(Target.ASSIGNMENT, assigned.pk),
-            detail={"physio": physio.pk, "change": "removed"},
+            detail={"physio": pseudonym(physio.pk), "change": "removed"},
         ),
         expected(
             Action.ASSIGNMENT_CHANGE,
             staff_admin,
             patient=patient,
             target=(Target.ASSIGNMENT, new.pk),
-            detail={"physio": other_physio.pk, "change": "added"},
+            detail={"physio": pseudonym(other_physio.pk), "change": "added"},
         ),
     ]
 
@@ -1051,3 +1052,92 @@ def test_a_mistyped_address_is_not_a_refusal(patient_client):
 
     assert response.status_code == 404
     assert recorded_since(since) == []
+
+
+# Found in review ---------------------------------------------------------------------
+
+
+def test_moving_a_patient_to_another_physio_by_editing_the_row_is_a_removal_and_an_addition(
+    admin_client, staff_admin, patient, physio, assigned, other_physio
+):
+    since = last_seq()
+
+    response = change_user(
+        admin_client,
+        patient,
+        **{
+            "physio_assignments-TOTAL_FORMS": 1,
+            "physio_assignments-INITIAL_FORMS": 1,
+            "physio_assignments-0-id": assigned.pk,
+            "physio_assignments-0-patient": patient.pk,
+            "physio_assignments-0-physio": other_physio.pk,
+        },
+    )
+
+    assert response.status_code == 302
+    assert list(patient.physios.all()) == [other_physio]
+    assert recorded_since(since) == [
+        expected(
+            Action.ASSIGNMENT_CHANGE,
+            staff_admin,
+            patient=patient,
+            target=(Target.ASSIGNMENT, assigned.pk),
+            detail={"physio": pseudonym(physio.pk), "change": "removed"},
+        ),
+        expected(
+            Action.ASSIGNMENT_CHANGE,
+            staff_admin,
+            patient=patient,
+            target=(Target.ASSIGNMENT, assigned.pk),
+            detail={"physio": pseudonym(other_physio.pk), "change": "added"},
+        ),
+    ]
+
+
+def test_emptying_a_group_is_one_role_change_for_each_person_in_it(patient, other_patient):
+    since = last_seq()
+
+    Group.objects.get(name=Role.PATIENT).user_set.clear()
+
+    changes = recorded_since(since)
+    assert len(changes) == 2
+    assert {row.patient for row in changes} == {patient.pk, other_patient.pk}
+    assert {row.action for row in changes} == {Action.ROLE_CHANGE.value}
+    assert {str(row.detail) for row in changes} == {str({"removed": ["patient"]})}
+
+
+def test_with_two_step_verification_the_sign_in_is_recorded_once_the_code_is_given(
+    staff_admin,
+):
+    device = TOTPDevice.objects.create(user=staff_admin, name="Phone")
+    client = Client()
+    since = last_seq()
+
+    client.post(LOGIN, {"username": staff_admin.username, "password": PASSWORD})
+    assert recorded_since(since) == []  # only half signed in
+
+    response = client.post(reverse("accounts:two-step-verify"), {"code": current_code(device)})
+
+    assert response.status_code == 302
+    assert recorded_since(since) == [
+        expected(Action.SIGN_IN, staff_admin, detail={"two_step": True})
+    ]
+
+
+def test_an_admin_deleting_their_own_account_that_looks_after_patients_is_no_error(
+    staff_admin, patient
+):
+    Assignment.objects.create(patient=patient, physio=staff_admin)
+    client = signed_in(staff_admin)
+
+    response = client.post(
+        reverse("admin:accounts_user_delete", args=[staff_admin.pk]), {"post": "yes"}
+    )
+
+    assert response.status_code == 302
+    assert not User.objects.filter(pk=staff_admin.pk).exists()
+    [removal] = AuditEvent.objects.filter(action=Action.ASSIGNMENT_CHANGE, seq__gt=0).order_by(
+        "-seq"
+    )[:1]
+    assert removal.actor is None  # the account deleted was the one deleting
+    assert removal.actor_ref == pseudonym(staff_admin.pk)
