@@ -9,6 +9,7 @@ from django.contrib.admin.options import InlineModelAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import QuerySet
 from django.forms import ModelForm
 from django.http import Http404, HttpRequest, HttpResponse
@@ -110,11 +111,14 @@ class UserAdmin(BaseUserAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         return super().get_queryset(request).prefetch_related("groups")
 
-    # A patient's account goes only by erasure, which also removes what the plain
-    # delete would leave behind (invitations, sign-in attempts) and is recorded once.
+    # A patient's account, or a former patient's with health data, goes only by
+    # erasure, which also removes what the plain delete would leave behind
+    # (invitations, sign-in attempts, names in the admin's history) and is recorded.
     def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
-        if obj is not None and obj.has_role(Role.PATIENT):
-            return False
+        from tracking.privacy import has_health_data
+
+        if obj is not None and (obj.has_role(Role.PATIENT) or has_health_data(obj)):
+            return False  # a former patient too: their records would go unrecorded
         return super().has_delete_permission(request, obj)
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
@@ -226,8 +230,9 @@ class UserAdmin(BaseUserAdmin):
             if user == request.user:
                 messages.error(request, "You cannot deactivate your own account.")
                 continue
-            user.is_active = False
-            user.save(update_fields=["is_active"])  # the signal ends their sign-ins
+            with transaction.atomic():  # the change and its audit record, or neither
+                user.is_active = False
+                user.save(update_fields=["is_active"])  # the signal ends their sign-ins
             count += 1
         if count:
             messages.success(

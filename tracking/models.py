@@ -462,24 +462,42 @@ class Session(models.Model):
 
     @transaction.atomic
     def discard(self) -> bool:
-        """Delete an unfinished session and its entries; False if it was finished meanwhile."""
+        """Delete an unfinished session and its entries; False if it was finished meanwhile.
+
+        Comments on it are kept, as comments on the programme.
+        """
+        # Locked, so a Finish at the same moment lands wholly before or after this.
+        if not Session.objects.select_for_update().filter(pk=self.pk, finished_at=None).exists():
+            return False
         entries = list(SessionEntry.objects.filter(session=self).values_list("pk", flat=True))
-        deleted, _ = Session.objects.filter(pk=self.pk, finished_at__isnull=True).delete()
-        if deleted:
-            trail.record_all(
-                [
-                    trail.event(Action.DELETE, target=self, patient=self.patient_id),
-                    *(
-                        trail.event(
-                            Action.DELETE,
-                            target_id=pk,
-                            patient=self.patient_id,
-                            target_type=Target.ENTRY,
-                        )
-                        for pk in entries
-                    ),
-                ]
-            )
+        comments = list(Comment.objects.filter(session=self).values_list("pk", flat=True))
+        # A physio's comments are part of the record: they stay, about the programme.
+        Comment.objects.filter(pk__in=comments).update(session=None)
+        deleted, _ = Session.objects.filter(pk=self.pk).delete()
+        trail.record_all(
+            [
+                *(
+                    trail.event(
+                        Action.CHANGE,
+                        target_type=Target.COMMENT,
+                        target_id=pk,
+                        patient=self.patient_id,
+                        detail={"now_about": "programme"},
+                    )
+                    for pk in comments
+                ),
+                trail.event(Action.DELETE, target=self, patient=self.patient_id),
+                *(
+                    trail.event(
+                        Action.DELETE,
+                        target_type=Target.ENTRY,
+                        target_id=pk,
+                        patient=self.patient_id,
+                    )
+                    for pk in entries
+                ),
+            ]
+        )
         return bool(deleted)
 
 

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 
-from accounts.models import Invitation, Role, User
+from accounts.models import Assignment, Invitation, Role, User
 from audit import trail
 from audit.models import Action, AuditEvent, Target, append, pseudonym
 
@@ -33,7 +33,7 @@ SEEN_AS: dict[tuple[str, str], str] = {
     (Action.EXPORT, Target.USER): "downloaded a copy of your data",
 }
 
-ERASED = "an erased patient"
+ERASED = "an erased patient's record"
 EXPORT_FORMAT = "backtrack-patient-export"
 EXPORT_VERSION = 1
 
@@ -132,11 +132,6 @@ def export_data(patient: User) -> dict[str, Any]:
 
 def seen_as(event: AuditEvent) -> str:
     return SEEN_AS.get((event.action, event.target_type), "looked at your data")
-
-
-def may_be_erased(person: User) -> bool:
-    """Only a patient's own account: erasing a physio's would take other patients' care."""
-    return person.has_role(Role.PATIENT) and not (person.is_staff or person.has_role(Role.PHYSIO))
 
 
 def _name(user: User | None) -> str:
@@ -252,6 +247,25 @@ def record_export(patient: User, file_format: str) -> None:
     trail.record(Action.EXPORT, target=patient, patient=patient, detail={"format": file_format})
 
 
+def may_be_erased(person: User) -> bool:
+    """A patient's own account, or a former patient's who still has health data.
+
+    Never an account that is also a physio's or an admin's: erasing it would
+    take other patients' care, or the clinic's administration, with it.
+    """
+    if person.is_staff or person.has_role(Role.PHYSIO):
+        return False
+    return person.has_role(Role.PATIENT) or has_health_data(person)
+
+
+def has_health_data(person: User) -> bool:
+    return (
+        Session.objects.filter(patient=person).exists()
+        or Programme.objects.filter(patient=person).exists()
+        or Comment.objects.filter(patient=person).exists()
+    )
+
+
 @transaction.atomic
 def erase(patient: User, *, by: User | None, request_received: dt.date | None = None) -> None:
     """Delete the patient and everything about them; the trail keeps a pseudonym.
@@ -259,20 +273,23 @@ def erase(patient: User, *, by: User | None, request_received: dt.date | None = 
     `by` is the admin acting on a written request received on `request_received`,
     or None when patients delete their own account.
     """
+    # Locked: no other request can link a new record to the account meanwhile.
+    patient = User.objects.select_for_update().get(pk=patient.pk)
     patient_id = patient.pk
     counts = {
         "sessions": Session.objects.filter(patient=patient).count(),
         "entries": SessionEntry.objects.filter(session__patient=patient).count(),
         "comments": Comment.objects.filter(patient=patient).count(),
     }
+    invited = Q(accepted_by=patient)
+    if patient.email:  # invitations sent to them hold their name and address
+        invited |= Q(email__iexact=patient.email)
+    invitations = list(Invitation.objects.filter(invited))
     with trail.unrecorded():
-        Invitation.objects.filter(accepted_by=patient).delete()
-        if patient.email:  # invitations sent to them hold their name and address
-            Invitation.objects.filter(email__iexact=patient.email).delete()
-        LogEntry.objects.filter(
-            content_type=ContentType.objects.get_for_model(User), object_id=str(patient_id)
-        ).delete()
-        _unname_in_admin_history(patient)
+        _forget_in_admin_history(
+            patient, list(Assignment.objects.filter(patient=patient)), invitations
+        )
+        Invitation.objects.filter(pk__in=[invitation.pk for invitation in invitations]).delete()
         _forget_sign_in_attempts(patient.username)
         patient.delete()
 
@@ -286,18 +303,34 @@ def erase(patient: User, *, by: User | None, request_received: dt.date | None = 
     append([erasure])
 
 
-def _unname_in_admin_history(patient: User) -> None:
-    """Entries about other records (a physio's page listing the patient) keep what
-    was done, with the patient's name taken out."""
-    for name in {str(patient), patient.username} - {""}:
-        quoted = json.dumps(name)[1:-1]  # as the admin's JSON change messages hold it
-        entries = LogEntry.objects.filter(
-            Q(change_message__contains=quoted) | Q(object_repr__contains=name)
-        )
-        for entry in entries:
-            entry.change_message = entry.change_message.replace(quoted, ERASED)
-            entry.object_repr = entry.object_repr.replace(name, ERASED)
-            entry.save(update_fields=["change_message", "object_repr"])
+def _forget_in_admin_history(
+    patient: User, assignments: list[Assignment], invitations: list[Invitation]
+) -> None:
+    """The admin's history of the patient, their care and invitations goes with them;
+    entries about other records (a physio's page listing them) lose their name."""
+    types = ContentType.objects.get_for_models(User, Assignment, Invitation)
+    LogEntry.objects.filter(
+        Q(content_type=types[User], object_id=str(patient.pk))
+        | Q(content_type=types[Assignment], object_id__in=[str(a.pk) for a in assignments])
+        | Q(content_type=types[Invitation], object_id__in=[str(i.pk) for i in invitations])
+    ).delete()
+    names = {str(item) for item in [*assignments, *invitations]}
+    if not names:
+        return
+    naming = Q()
+    for name in names:
+        naming |= Q(change_message__contains=json.dumps(name)[1:-1])
+    for entry in LogEntry.objects.filter(naming):
+        try:
+            changes = json.loads(entry.change_message)
+        except ValueError:
+            continue  # not one of the admin's own structured messages
+        for change in changes if isinstance(changes, list) else []:
+            for part in change.values() if isinstance(change, dict) else []:
+                if isinstance(part, dict) and part.get("object") in names:
+                    part["object"] = ERASED
+        entry.change_message = json.dumps(changes)
+        entry.save(update_fields=["change_message"])
 
 
 def _forget_sign_in_attempts(username: str) -> None:

@@ -718,3 +718,74 @@ def test_a_physio_can_still_be_deleted_in_the_admin(admin_client, physio):
 
     assert response.status_code == 302
     assert not User.objects.filter(pk=physio.pk).exists()
+
+
+# Found in review ---------------------------------------------------------------------
+
+
+def test_a_former_patient_with_records_goes_only_by_erasure(admin_client, zebulon):
+    zebulon.groups.clear()  # the role taken away first
+    delete_url = reverse("admin:accounts_user_delete", args=[zebulon.pk])
+
+    refused = admin_client.post(delete_url, {"post": "yes"})
+    patient_page = admin_client.get(reverse("admin:accounts_user_change", args=[zebulon.pk]))
+
+    assert refused.status_code == 403
+    assert User.objects.filter(pk=zebulon.pk).exists()
+    assert erase_url(zebulon) in patient_page.content.decode()
+
+
+def test_erasing_takes_out_only_the_patients_own_names_from_the_admin_history(
+    admin_client, make_user, physio
+):
+    """A short username is no reason to rewrite other people's names, and an
+    invitation's entry goes with the invitation, email and all."""
+    ann = make_user("ann", Role.PATIENT, first_name="Ann", last_name="Bo", email="ann@example.org")
+    joanna = make_user("joanna", Role.PHYSIO, first_name="Joanna", last_name="Smith")
+    admin_edit(admin_client, joanna, first_name="Joanna")  # an entry naming "Joanna Smith"
+    admin_edit(
+        admin_client,
+        physio,
+        **{
+            "groups": [Group.objects.get(name=Role.PHYSIO).pk],
+            "patient_assignments-TOTAL_FORMS": 1,
+            "patient_assignments-0-patient": ann.pk,
+            "patient_assignments-0-physio": physio.pk,
+        },
+    )  # an entry on the physio's page naming Ann's care
+    invitation = Invitation(email="ann@example.org", invited_by=physio)
+    invitation.new_token()
+    invitation.save()
+    LogEntry.objects.log_actions(
+        user_id=physio.pk, queryset=[invitation], action_flag=3, change_message=""
+    )
+    names_before = list(LogEntry.objects.exclude(object_id=str(ann.pk)).values_list("object_repr"))
+
+    admin_client.post(erase_url(ann), erase_data(username="ann"))
+
+    assert not User.objects.filter(pk=ann.pk).exists()
+    text = " ".join(f"{e.object_repr} {e.change_message}" for e in LogEntry.objects.all())
+    assert "Ann Bo" not in text
+    assert "ann@example.org" not in text
+    assert "Joanna Smith" in text  # untouched
+    assert "erased patient" in text  # the physio's entry keeps what was done
+    assert len(names_before) > len(LogEntry.objects.exclude(object_id=str(ann.pk)))
+
+
+def test_a_comment_on_an_unfinished_session_survives_its_discard(patient_client, patient, physio):
+    Assignment.objects.create(patient=patient, physio=physio)
+    session, _ = Session.start(patient, pain_before=4)
+    comment = Comment.objects.create(patient=patient, author=physio, session=session, body="Hi")
+    since = AuditEvent.objects.latest("seq").seq
+
+    patient_client.post(reverse("tracking:discard", args=[session.pk]))
+
+    comment.refresh_from_db()
+    assert not Session.objects.filter(pk=session.pk).exists()
+    assert comment.session is None  # now about the programme
+    [moved] = AuditEvent.objects.filter(seq__gt=since, target_type="comment")
+    assert (moved.action, moved.target_id, moved.detail) == (
+        "change",
+        comment.pk,
+        {"now_about": "programme"},
+    )
