@@ -51,7 +51,7 @@ lint: $(VENV)/.dev  ## ruff (lint and format), mypy, and bandit (no medium or hi
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(DEV_ENV) $(BIN)/mypy .
-	$(BIN)/bandit --quiet --recursive --severity-level medium accounts config exercises tracking manage.py
+	$(BIN)/bandit --quiet --recursive --severity-level medium accounts audit config exercises tracking manage.py
 
 format: $(VENV)/.dev  ## Apply ruff's fixes and formatting
 	$(BIN)/ruff check --fix .

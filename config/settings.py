@@ -6,7 +6,6 @@ A missing or malformed value stops start-up with a message naming the variable.
 
 import datetime as dt
 import hashlib
-import os
 import warnings
 import zoneinfo
 from pathlib import Path
@@ -58,7 +57,7 @@ else:
 # The key of the audit trail's hash chain. Keep it apart from SECRET_KEY, so
 # rotating SECRET_KEY does not make every audit record look changed: without
 # AUDIT_KEY, one is derived from SECRET_KEY (and check --deploy warns).
-AUDIT_KEY_GIVEN = "AUDIT_KEY" in os.environ
+AUDIT_KEY_GIVEN = bool(env.str("AUDIT_KEY", default=""))
 AUDIT_KEY = (
     env.str("AUDIT_KEY", default="")
     or hashlib.sha256(f"backtrack-audit:{SECRET_KEY}".encode()).hexdigest()

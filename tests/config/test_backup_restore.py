@@ -263,6 +263,32 @@ def test_restoring_a_damaged_backup_fails_clearly_and_changes_nothing(tmp_path, 
     assert_same(snapshot(), before)
 
 
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="SQLite restores through its backup API, page by page under one lock",
+)
+def test_a_restore_that_fails_half_way_changes_nothing_not_even_tables_the_backup_lacks(
+    tmp_path, patient
+):
+    backup = back_up(tmp_path)
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE made_later (id integer)")  # as a later migration would
+        # A view on a table stops pg_restore from dropping it, half way through.
+        cursor.execute("CREATE VIEW holds_people AS SELECT id FROM accounts_user")
+    try:
+        before = snapshot()
+        assert "made_later" in before
+
+        with pytest.raises(CommandError, match="Nothing was restored"):
+            restore(backup)
+
+        assert_same(snapshot(), before)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP VIEW IF EXISTS holds_people")
+            cursor.execute("DROP TABLE IF EXISTS made_later")
+
+
 # Backing up -------------------------------------------------------------------------
 
 

@@ -4,19 +4,20 @@ The file is checked before anything changes: it must exist, be a backup of
 this kind of database (SQLite or PostgreSQL) and be readable. Then, unless
 --yes is given, the person running it types "restore" to confirm. Everything
 in the database is replaced in one transaction, so a restore that fails part
-way changes nothing (on PostgreSQL, but for tables the backup does not have
-at all: those are dropped first).
+way changes nothing.
 """
 
+import os
 import re
 import sqlite3
 import sys
+import tempfile
 from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import connection, transaction
+from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from .backup import ENGINES, PGDUMP_HEADER, SQLITE_HEADER, engine, run_pg
@@ -48,7 +49,11 @@ def check_kind(path: Path, kind: str) -> None:
 
 
 def pg_tables(path: Path) -> set[str]:
-    """The tables a pg_dump file holds (pg_restore reads it whole to list them)."""
+    """The tables a pg_dump file holds, once pg_restore has read all of it."""
+    try:
+        run_pg("pg_restore", f"--file={os.devnull}", str(path))  # a cut-off file fails here
+    except CommandError as exc:
+        raise CommandError(f"{path} cannot be read whole: {exc}\nNothing was restored.") from exc
     return {match[1] for match in PG_TABLE.finditer(run_pg("pg_restore", "--list", str(path)))}
 
 
@@ -79,30 +84,45 @@ def restore_sqlite(path: Path) -> None:
 
 
 def restore_postgresql(path: Path, tables: set[str]) -> None:
-    """Load the dump with pg_restore, in one transaction, over the dump's own tables.
+    """Load the dump through psql in one transaction, so a failure changes nothing.
 
-    Tables the backup does not have (made by a later migration) are dropped
-    first, so that `migrate` can make them again.
+    Tables the backup does not have (made by a later migration) are dropped in
+    the same transaction, so that `migrate` can make them again.
     """
     extra = sorted(set(connection.introspection.table_names()) - tables)
-    with transaction.atomic(), connection.cursor() as cursor:
-        for table in extra:
-            cursor.execute(f"DROP TABLE IF EXISTS {connection.ops.quote_name(table)} CASCADE")
-    # pg_restore drops and recreates every table: it must not wait for our locks.
+    name = connection.settings_dict["NAME"]
+    # psql drops and recreates every table: it must not wait for our own locks.
     connection.close()
-    try:
+    # The script holds health data: made beside the backup, readable by its owner only.
+    with tempfile.TemporaryDirectory(dir=path.parent, prefix=".restore-") as work:
+        drops, script = Path(work) / "drop.sql", Path(work) / "restore.sql"
+        drops.write_text(
+            "".join(
+                f"DROP TABLE IF EXISTS {connection.ops.quote_name(t)} CASCADE;\n" for t in extra
+            )
+        )
         run_pg(
             "pg_restore",
             "--clean",
             "--if-exists",
             "--no-owner",
             "--no-privileges",
-            "--single-transaction",
-            f"--dbname={connection.settings_dict['NAME']}",
+            f"--file={script}",
             str(path),
         )
-    except CommandError as exc:
-        raise CommandError(f"{exc}\nNothing was restored.") from exc
+        try:
+            run_pg(
+                "psql",
+                "--no-psqlrc",
+                "--quiet",
+                "--single-transaction",
+                "--set=ON_ERROR_STOP=1",
+                f"--dbname={name}",
+                f"--file={drops}",
+                f"--file={script}",
+            )
+        except CommandError as exc:
+            raise CommandError(f"{exc}\nNothing was restored.") from exc
 
 
 class Command(BaseCommand):
