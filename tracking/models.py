@@ -675,8 +675,28 @@ class CommentQuerySet(models.QuerySet["Comment"]):
     def unread(self) -> CommentQuerySet:
         return self.filter(read_at__isnull=True)
 
+    @transaction.atomic
     def mark_read(self) -> int:
-        return self.unread().update(read_at=timezone.now())
+        """Note that the patient has now seen these comments: one audit record each."""
+        unread = list(self.unread().values_list("pk", "patient_id"))
+        if not unread:
+            return 0
+        count = Comment.objects.filter(pk__in=[pk for pk, _ in unread]).update(
+            read_at=timezone.now()
+        )
+        trail.record_all(
+            [
+                trail.event(
+                    Action.CHANGE,
+                    target_type=Target.COMMENT,
+                    target_id=pk,
+                    patient=patient_id,
+                    detail={"read": True},
+                )
+                for pk, patient_id in unread
+            ]
+        )
+        return count
 
 
 class Comment(models.Model):

@@ -1141,3 +1141,26 @@ def test_an_admin_deleting_their_own_account_that_looks_after_patients_is_no_err
     )[:1]
     assert removal.actor is None  # the account deleted was the one deleting
     assert removal.actor_ref == pseudonym(staff_admin.pk)
+
+
+def test_a_patient_reading_a_new_comment_is_one_change_to_it_and_reading_again_is_none(
+    patient, physio, patient_client, session
+):
+    comment = Comment.objects.create(patient=patient, author=physio, session=session, body="Hi")
+    since = last_seq()
+
+    patient_client.get(session.get_absolute_url())
+    first = recorded_since(since)
+    again = last_seq()
+    patient_client.get(session.get_absolute_url())
+
+    assert first == [
+        expected(
+            Action.CHANGE,
+            patient,
+            patient=patient,
+            target=(Target.COMMENT, comment.pk),
+            detail={"read": True},
+        )
+    ]
+    assert recorded_since(again) == []
