@@ -1,12 +1,13 @@
 from django.urls import path
 
-from .views import history, my_data, review, sessions, today
+from .views import history, my_data, progress, review, sessions, today
 
 app_name = "tracking"
 
 urlpatterns = [
     path("today/", today.today, name="today"),
     path("history/", history.history, name="history"),
+    path("progress/", progress.progress, name="progress"),
     path("programme/", today.programme, name="programme"),
     path("sessions/new/", sessions.start_session, name="start"),
     path("sessions/<id:session_id>/", sessions.session_detail, name="session"),
@@ -43,6 +44,7 @@ urlpatterns = [
     path("patients/", review.caseload, name="caseload"),
     path("patients/<id:patient_id>/", review.patient_detail, name="patient"),
     path("patients/<id:patient_id>/programme/", review.edit_programme, name="programme-edit"),
+    path("patients/<id:patient_id>/progress/", progress.patient_progress, name="patient-progress"),
     path("patients/<id:patient_id>/programme/leave-out/", review.leave_out, name="leave-out"),
     path("patients/<id:patient_id>/comments/", review.add_comment, name="comment"),
     path("patients/<id:patient_id>/care/share/", review.share_care, name="share-care"),

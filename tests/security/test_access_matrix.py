@@ -90,6 +90,7 @@ RULES: dict[str, str] = {
     "accounts:two-step-off": STAFF_OR_PHYSIO,
     "tracking:today": PATIENT,
     "tracking:history": PATIENT,
+    "tracking:progress": PATIENT,
     "tracking:programme": PATIENT,
     "tracking:start": PATIENT,
     "tracking:session": PATIENT_OBJECT,
@@ -114,6 +115,7 @@ RULES: dict[str, str] = {
     "tracking:session-comment": PHYSIO_OBJECT,
     "tracking:patient-export-json": PHYSIO_OBJECT,
     "tracking:patient-export-csv": PHYSIO_OBJECT,
+    "tracking:patient-progress": PHYSIO_OBJECT,
 }
 
 # Who gets what, for each rule: "ok", "sign in", 403 or 404.

@@ -103,6 +103,8 @@ POST_ONLY = [
         "tracking:programme-edit",
         "tracking:patient-session",
         "tracking:my-data",
+        "tracking:progress",
+        "tracking:patient-progress",
         "tracking:erase",
         # Downloads: GET only.
         "tracking:export-json",

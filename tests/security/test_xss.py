@@ -208,6 +208,20 @@ PAGES = [
     # History lists dates and pain scores only: no free text, but checked for raw payloads.
     Page("history", "patient", lambda w: reverse("tracking:history"), ()),
     Page("history (htmx)", "patient", lambda w: reverse("tracking:history"), (), htmx=True),
+    # Progress names each exercise in its table.
+    Page(
+        "progress",
+        "patient",
+        lambda w: reverse("tracking:progress") + "?range=all",
+        ("exercises.Exercise.name",),
+    ),
+    Page(
+        "progress (htmx)",
+        "patient",
+        lambda w: reverse("tracking:progress") + "?range=12w",
+        ("exercises.Exercise.name",),
+        htmx=True,
+    ),
     Page(
         "a finished session",
         "patient",

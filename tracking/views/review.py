@@ -40,6 +40,7 @@ from ..models import (
     SessionEntry,
 )
 from ..review import Progress, find_alert, progress_for
+from .progress import progress_context
 
 SESSIONS_PER_PAGE = 10
 
@@ -144,6 +145,7 @@ def _patient_context(
             is_active=True, groups__name=Role.PHYSIO.value
         ).order_by("last_name", "first_name"),
         "share_form": ShareCareForm(patient=patient),
+        **progress_context(request, patient, for_physio=True),
     }
 
 

@@ -1,0 +1,387 @@
+"""A patient's progress over time: adherence, streaks, pain and each exercise.
+
+Worked out from a few aggregate queries whatever the length of the history:
+the programme's target, one row per day with finished sessions (all time, for
+streaks and the start), one row per finished session in the range (the pain
+chart), and one row per exercise (how often done, skipped, too hard). Every
+day is the patient's own local day, as each session's `local_date` is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import deque
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from accounts.models import User
+
+from .models import TARGET_PER_WEEK_DEFAULT, Effort, EntryStatus, Programme, Session, SessionEntry
+from .review import MEANINGFUL_PAIN_CHANGE, format_pain
+
+# The ranges a patient can look at, by their key in the address.
+RANGES = {"4w": ("4 weeks", 28), "12w": ("12 weeks", 84), "all": ("All time", None)}
+DEFAULT_RANGE = "4w"
+ROLLING_DAYS = 7
+
+
+def range_key(value: str | None) -> str:
+    return value if value in RANGES else DEFAULT_RANGE
+
+
+@dataclass(frozen=True)
+class Day:
+    date: dt.date
+    sessions: int
+    level: str  # "met", "some", "missed", "before" (the programme had not started) or "rest"
+    is_today: bool
+
+    @property
+    def label(self) -> str:
+        count = f"{self.sessions} session{'s' if self.sessions != 1 else ''}"
+        words = {
+            "met": count,
+            "some": f"{count}, fewer than planned",
+            "missed": "missed",
+            "before": "before the programme started",
+            "rest": "no session",
+        }[self.level]
+        return f"{self.date:%a} {self.date.day} {self.date:%b}: {words}" + (
+            " (today)" if self.is_today else ""
+        )
+
+
+@dataclass(frozen=True)
+class Week:
+    monday: dt.date
+    days: list[Day | None]
+
+
+@dataclass(frozen=True)
+class PainPoint:
+    day: dt.date
+    before: int
+    after: int
+    average_before: Fraction  # over the sessions of the 7 days ending this day
+    average_after: Fraction
+
+
+@dataclass(frozen=True)
+class ExerciseRow:
+    name: str
+    done: int
+    skipped: int
+    too_hard: int
+    logged: int  # times it was in a finished session
+
+    @property
+    def is_a_problem(self) -> bool:
+        """Skipped or too hard in at least a third of the sessions that had it."""
+        return self.logged > 0 and 3 * (self.skipped + self.too_hard) >= self.logged
+
+
+@dataclass
+class PatientProgress:
+    patient: User
+    today: dt.date
+    range: str
+    start: dt.date  # the first day shown
+    since: dt.date | None  # the programme's first day: joining, or the first session if earlier
+    target_per_week: int
+    days: list[Day]
+    current_streak: int
+    longest_streak: int
+    sessions_7: int
+    target_7: int
+    sessions_28: int
+    target_28: int
+    sessions_this_week: int
+    pain: list[PainPoint]
+    pain_at_start: Fraction | None  # pain after exercising, average of the first 7 days
+    pain_recently: Fraction | None  # the same, over the last 7 days with sessions
+    first_day: dt.date | None = None  # of any finished session
+    last_day: dt.date | None = None
+    exercises: list[ExerciseRow] = field(default_factory=list)
+    total_sessions: int = 0
+
+    @property
+    def range_label(self) -> str:
+        return RANGES[self.range][0]
+
+    @property
+    def adherence_7(self) -> int:
+        return _percent(self.sessions_7, self.target_7)
+
+    @property
+    def adherence_28(self) -> int:
+        return _percent(self.sessions_28, self.target_28)
+
+    @property
+    def pain_change(self) -> Fraction | None:
+        """Pain after exercising, recently minus at the start: negative is better."""
+        if self.pain_at_start is None or self.pain_recently is None:
+            return None
+        return self.pain_recently - self.pain_at_start
+
+    @property
+    def pain_change_is_meaningful(self) -> bool:
+        change = self.pain_change
+        return change is not None and abs(change) >= MEANINGFUL_PAIN_CHANGE
+
+    def summary(self, name: str | None = None) -> list[str]:
+        """A few plain sentences: to the patient, or about them (`name`) for their physio."""
+        if not self.total_sessions:
+            return [
+                "No sessions yet. After the first one, progress shows here."
+                if name
+                else "No sessions yet. After your first one, your progress shows here."
+            ]
+        planned = self.target_per_week
+        lines = [f"This week: {self.sessions_this_week} of {planned} planned sessions."]
+        whose = f"{name}'s pain" if name else "Your pain"
+        they = "they" if name else "you"
+        first, last = self.first_day, self.last_day
+        if self.pain_recently is None or first is None or last is None:
+            return lines
+        recently = format_pain(self.pain_recently)
+        change = self.pain_change
+        if change is None or self.pain_at_start is None or (last - first).days < ROLLING_DAYS:
+            # Too soon to compare: the start and the last week are the same days.
+            lines.append(f"{whose} after exercising averaged {recently}.")
+            return lines
+        at_start = format_pain(self.pain_at_start)
+        if change < 0:
+            lines.append(
+                f"{whose} after exercising averaged {recently}, "
+                f"down from {at_start} when {they} started."
+            )
+        elif change > 0:
+            lines.append(
+                f"{whose} after exercising averaged {recently}, "
+                f"up from {at_start} when {they} started."
+            )
+        else:
+            lines.append(
+                f"{whose} after exercising averaged {recently}, the same as when {they} started."
+            )
+        if self.pain_change_is_meaningful and change < 0:
+            lines.append("That is a drop of 2 points or more: a change that really counts.")
+        elif self.pain_change_is_meaningful:
+            lines.append(
+                "That is a rise of 2 points or more: "
+                + ("worth a word with them." if name else "tell your physio.")
+            )
+        return lines
+
+    @property
+    def weeks(self) -> list[Week]:
+        """The days as calendar weeks, Monday first; None pads the first and last week."""
+        if not self.days:
+            return []
+        first = self.days[0].date
+        padded: list[Day | None] = [None] * first.weekday()
+        padded.extend(self.days)
+        padded.extend([None] * (-len(padded) % 7))
+        monday = first - dt.timedelta(days=first.weekday())
+        return [
+            Week(monday + dt.timedelta(weeks=number), padded[7 * number : 7 * number + 7])
+            for number in range(len(padded) // 7)
+        ]
+
+
+def _percent(done: int, target: int) -> int:
+    # Rounded down and capped at 100: doing more than the target is not more than all of it.
+    return min(100, math.floor(100 * done / target)) if target else 0
+
+
+def _target(target_per_week: int, days: int, today: dt.date, since: dt.date | None) -> int:
+    """Sessions expected in the `days` ending today, counting only days since the start."""
+    if since is None:
+        return 0
+    days = max(1, min(days, (today - since).days + 1))
+    return math.ceil(target_per_week * days / 7)
+
+
+def progress_of(
+    patient: User, range_: str = DEFAULT_RANGE, now: dt.datetime | None = None
+) -> PatientProgress:
+    """The patient's progress, as of their own today, over `range_` (a key of RANGES)."""
+    now = now or timezone.now()
+    today = timezone.localdate(now, patient.tzinfo)
+    target_per_week = (
+        Programme.objects.filter(patient=patient).values_list("target_per_week", flat=True).first()
+        or TARGET_PER_WEEK_DEFAULT
+    )
+    finished = Session.objects.finished().filter(patient=patient)
+
+    # Day by day, all time: streaks and the start need every day.
+    pain_after_by_day: dict[dt.date, tuple[int, int]] = {}
+    for day, count, pain_after in (
+        finished.values_list("local_date")
+        .annotate(Count("pk"), Sum("pain_after"))
+        .order_by("local_date")
+    ):
+        pain_after_by_day[day] = (count, pain_after)
+    per_day = {day: count for day, (count, _) in pain_after_by_day.items()}
+    joined = timezone.localdate(patient.date_joined, patient.tzinfo)
+    first_day = min(per_day, default=None)
+    since = min(joined, first_day) if first_day else None
+
+    days_shown = RANGES[range_][1]
+    # All time starts with the programme; a range of weeks ends today.
+    start = (since or today) if days_shown is None else today - dt.timedelta(days=days_shown - 1)
+
+    sessions = list(
+        finished.filter(local_date__gte=start, local_date__lte=today)
+        .order_by("started_at", "pk")
+        .values_list("local_date", "pain_before", "pain_after")
+    )
+    exercises = _exercises(patient, start, today)
+    at_start, recently = _pain_at_start_and_recently(pain_after_by_day)
+
+    def sessions_in(days: int) -> int:
+        first = today - dt.timedelta(days=days - 1)
+        return sum(count for day, count in per_day.items() if first <= day <= today)
+
+    monday = today - dt.timedelta(days=today.weekday())
+    return PatientProgress(
+        patient=patient,
+        today=today,
+        range=range_,
+        start=start,
+        since=since,
+        target_per_week=target_per_week,
+        days=_calendar(start, today, since, per_day, target_per_week),
+        current_streak=_current_streak(per_day, today),
+        longest_streak=_longest_streak(per_day),
+        sessions_7=sessions_in(7),
+        target_7=_target(target_per_week, 7, today, since),
+        sessions_28=sessions_in(28),
+        target_28=_target(target_per_week, 28, today, since),
+        sessions_this_week=sum(c for d, c in per_day.items() if monday <= d <= today),
+        pain=_pain_points(sessions),
+        pain_at_start=at_start,
+        pain_recently=recently,
+        first_day=first_day,
+        last_day=max(per_day, default=None),
+        exercises=exercises,
+        total_sessions=sum(per_day.values()),
+    )
+
+
+def _calendar(
+    start: dt.date,
+    today: dt.date,
+    since: dt.date | None,
+    per_day: dict[dt.date, int],
+    target_per_week: int,
+) -> list[Day]:
+    """One cell a day. A day short of the daily share of the target is 'missed' only
+    when the target is a session every day; otherwise an empty day is a rest day."""
+    daily = max(1, math.ceil(target_per_week / 7))
+    every_day = target_per_week >= 7
+    days = []
+    for offset in range((today - start).days + 1):
+        day = start + dt.timedelta(days=offset)
+        count = per_day.get(day, 0)
+        if count >= daily:
+            level = "met"
+        elif count:
+            level = "some"
+        elif since is None or day < since:
+            level = "before"
+        elif every_day and day < today:
+            level = "missed"
+        else:
+            level = "rest"
+        days.append(Day(day, count, level, day == today))
+    return days
+
+
+def _current_streak(per_day: dict[dt.date, int], today: dt.date) -> int:
+    """Days in a row with a session, up to today; today still to do does not break it."""
+    day = today if today in per_day else today - dt.timedelta(days=1)
+    streak = 0
+    while day in per_day:
+        streak += 1
+        day -= dt.timedelta(days=1)
+    return streak
+
+
+def _longest_streak(per_day: dict[dt.date, int]) -> int:
+    longest = run = 0
+    previous = None
+    for day in sorted(per_day):
+        run = run + 1 if previous is not None and (day - previous).days == 1 else 1
+        longest = max(longest, run)
+        previous = day
+    return longest
+
+
+def _pain_points(sessions: list[tuple[dt.date, int, int]]) -> list[PainPoint]:
+    """Each session's pain, with the average of the sessions in the 7 days ending that day."""
+    window: deque[tuple[dt.date, int, int]] = deque()
+    points = []
+    for day, before, after in sessions:
+        window.append((day, before, after))
+        while (day - window[0][0]).days >= ROLLING_DAYS:
+            window.popleft()
+        points.append(
+            PainPoint(
+                day,
+                before,
+                after,
+                Fraction(sum(b for _, b, _ in window), len(window)),
+                Fraction(sum(a for _, _, a in window), len(window)),
+            )
+        )
+    return points
+
+
+def _pain_at_start_and_recently(
+    by_day: dict[dt.date, tuple[int, int]],
+) -> tuple[Fraction | None, Fraction | None]:
+    """Average pain after exercising over the first 7 days from the first session,
+    and over the 7 days ending on the last session (today, for someone keeping up)."""
+    if not by_day:
+        return None, None
+    first, last = min(by_day), max(by_day)
+
+    def average(days: list[dt.date]) -> Fraction:
+        count = sum(by_day[day][0] for day in days)
+        return Fraction(sum(by_day[day][1] for day in days), count)
+
+    week = dt.timedelta(days=ROLLING_DAYS - 1)
+    return (
+        average([day for day in by_day if day <= first + week]),
+        average([day for day in by_day if day >= last - week]),
+    )
+
+
+def _exercises(patient: User, start: dt.date, today: dt.date) -> list[ExerciseRow]:
+    rows = (
+        SessionEntry.objects.filter(
+            session__patient=patient,
+            session__finished_at__isnull=False,
+            session__local_date__gte=start,
+            session__local_date__lte=today,
+        )
+        .values("exercise_id", "exercise__name", "exercise__order")
+        .annotate(
+            done=Count("pk", filter=Q(status=EntryStatus.DONE)),
+            skipped=Count("pk", filter=Q(status=EntryStatus.SKIPPED)),
+            too_hard=Count("pk", filter=Q(effort=Effort.TOO_HARD)),
+            logged=Count("pk"),
+        )
+        .order_by("exercise__order", "exercise_id")
+    )
+    return [
+        ExerciseRow(
+            row["exercise__name"], row["done"], row["skipped"], row["too_hard"], row["logged"]
+        )
+        for row in rows
+    ]

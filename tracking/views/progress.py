@@ -1,0 +1,65 @@
+"""Progress over time, for the patient and, inside their page, for their physio.
+
+The range switch is a plain link; with htmx it swaps just the charts.
+"""
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
+
+from accounts.http import AuthedRequest
+from accounts.models import User
+from audit import trail
+from audit.models import Action
+
+from .. import charts
+from ..access import get_patient_for, patient_required, physio_required
+from ..progress import RANGES, progress_of, range_key
+
+FRAGMENT = "tracking/_progress.html"
+
+
+def progress_context(
+    request: AuthedRequest, patient: User, *, for_physio: bool
+) -> dict[str, object]:
+    """What the progress fragment shows, with its range links pointing the right way."""
+    chosen = range_key(request.GET.get("range"))
+    progress = progress_of(patient, chosen)
+    if for_physio:
+        page = reverse("tracking:patient", args=[patient.pk])
+        fragment = reverse("tracking:patient-progress", args=[patient.pk])
+    else:
+        page = fragment = reverse("tracking:progress")
+    return {
+        "over_time": progress,
+        "summary": progress.summary(patient.first_name or str(patient) if for_physio else None),
+        "calendar": charts.calendar(progress.weeks),
+        "pain_chart": charts.pain(progress.pain, progress.start, progress.today),
+        "ranges": [
+            (key, label, f"{page}?range={key}#progress", f"{fragment}?range={key}")
+            for key, (label, _) in RANGES.items()
+        ],
+        "for_physio": for_physio,
+    }
+
+
+@require_GET
+@patient_required
+@vary_on_headers("HX-Request")
+def progress(request: AuthedRequest) -> HttpResponse:
+    context = progress_context(request, request.user, for_physio=False)
+    template = "tracking/progress.html"
+    if request.htmx and not request.htmx.history_restore_request:
+        template = FRAGMENT
+    return render(request, template, context)
+
+
+@require_GET
+@physio_required
+def patient_progress(request: AuthedRequest, patient_id: int) -> HttpResponse:
+    """The fragment alone, for the range switch on the patient's page (htmx)."""
+    patient = get_patient_for(request, patient_id)
+    trail.record(Action.VIEW_PATIENT, target=patient, patient=patient)
+    return render(request, FRAGMENT, progress_context(request, patient, for_physio=True))
