@@ -13,7 +13,7 @@ PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check 
 # Development defaults; a real deployment sets its own environment instead.
 DEV_ENV := DEBUG=true
 
-.PHONY: help run test lint format requirements backup restore clean
+.PHONY: help run test lint format requirements backup restore bench clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -60,6 +60,9 @@ format: $(VENV)/.dev  ## Apply ruff's fixes and formatting
 requirements: $(VENV)/.dev  ## Re-pin requirements/*.txt from requirements/*.in
 	cd requirements && ../$(BIN)/pip-compile -q --allow-unsafe --strip-extras --generate-hashes base.in -o base.txt
 	cd requirements && ../$(BIN)/pip-compile -q --allow-unsafe --strip-extras --generate-hashes dev.in -o dev.txt
+
+bench: $(VENV)/.dev  ## Time the progress page with two years of daily sessions (median, p95)
+	$(BIN)/python bench/progress_page.py
 
 backup: $(VENV)/.runtime  ## Back up the whole database to backups/ (or to OUTPUT=path)
 	$(DEV_ENV) $(BIN)/python manage.py backup $(if $(OUTPUT),--output "$(OUTPUT)")
