@@ -42,6 +42,8 @@ def progress_context(
             for key, (label, _) in RANGES.items()
         ],
         "for_physio": for_physio,
+        # Under the page's h1 for the patient; under the "Progress" h2 of the physio's page.
+        "heading": "h3" if for_physio else "h2",
     }
 
 
