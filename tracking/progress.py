@@ -90,7 +90,7 @@ class PatientProgress:
     today: dt.date
     range: str
     start: dt.date  # the first day shown
-    since: dt.date | None  # the programme's first day: joining, or the first session if earlier
+    since: dt.date  # the programme's first day: joining, or the first session if earlier
     target_per_week: int
     days: list[Day]
     current_streak: int
@@ -122,8 +122,15 @@ class PatientProgress:
 
     @property
     def pain_change(self) -> Fraction | None:
-        """Pain after exercising, recently minus at the start: negative is better."""
+        """Pain after exercising, recently minus at the start: negative is better.
+
+        None until the first week and the latest are different days.
+        """
         if self.pain_at_start is None or self.pain_recently is None:
+            return None
+        if self.first_day is None or self.last_day is None:
+            return None
+        if (self.last_day - self.first_day).days < 2 * ROLLING_DAYS - 1:
             return None
         return self.pain_recently - self.pain_at_start
 
@@ -149,8 +156,8 @@ class PatientProgress:
             return lines
         recently = format_pain(self.pain_recently)
         change = self.pain_change
-        if change is None or self.pain_at_start is None or (last - first).days < ROLLING_DAYS:
-            # Too soon to compare: the start and the last week are the same days.
+        if change is None or self.pain_at_start is None:
+            # Too soon to compare: the first week and the latest share days.
             lines.append(f"{whose} after exercising averaged {recently}.")
             return lines
         at_start = format_pain(self.pain_at_start)
@@ -229,14 +236,17 @@ def progress_of(
     per_day = {day: count for day, (count, _) in pain_after_by_day.items()}
     joined = timezone.localdate(patient.date_joined, patient.tzinfo)
     first_day = min(per_day, default=None)
-    since = min(joined, first_day) if first_day else None
+    since = min(joined, first_day) if first_day else joined
 
     days_shown = RANGES[range_][1]
     # All time starts with the programme; a range of weeks ends today.
     start = (since or today) if days_shown is None else today - dt.timedelta(days=days_shown - 1)
 
+    # From a week before the range, so its first days' averages have their week too.
     sessions = list(
-        finished.filter(local_date__gte=start, local_date__lte=today)
+        finished.filter(
+            local_date__gte=start - dt.timedelta(days=ROLLING_DAYS - 1), local_date__lte=today
+        )
         .order_by("started_at", "pk")
         .values_list("local_date", "pain_before", "pain_after")
     )
@@ -263,7 +273,7 @@ def progress_of(
         sessions_28=sessions_in(28),
         target_28=_target(target_per_week, 28, today, since),
         sessions_this_week=sum(c for d, c in per_day.items() if monday <= d <= today),
-        pain=_pain_points(sessions),
+        pain=[point for point in _pain_points(sessions) if point.day >= start],
         pain_at_start=at_start,
         pain_recently=recently,
         first_day=first_day,
