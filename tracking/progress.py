@@ -59,6 +59,18 @@ class Day:
 class Week:
     monday: dt.date
     days: list[Day | None]
+    planned: int  # sessions the week asks for, from the programme's start
+
+    @property
+    def done(self) -> int:
+        return sum(day.sessions for day in self.days if day is not None)
+
+    @property
+    def is_short(self) -> bool:
+        """Fewer than planned, with the week over (today's week is still going)."""
+        days = [day for day in self.days if day is not None]
+        over = bool(days) and not any(day.is_today for day in days)
+        return over and self.done < self.planned
 
 
 @dataclass(frozen=True)
@@ -66,7 +78,8 @@ class PainPoint:
     day: dt.date
     before: int
     after: int
-    average_before: Fraction  # over the sessions of the 7 days ending this day
+    # Over this session and those before it in the 7 days ending on its day.
+    average_before: Fraction
     average_after: Fraction
 
 
@@ -136,8 +149,11 @@ class PatientProgress:
 
     @property
     def pain_change_is_meaningful(self) -> bool:
-        change = self.pain_change
-        return change is not None and abs(change) >= MEANINGFUL_PAIN_CHANGE
+        """2 points or more, between the averages as shown (to one decimal)."""
+        if self.pain_change is None or self.pain_at_start is None or self.pain_recently is None:
+            return False
+        shown = float(format_pain(self.pain_recently)) - float(format_pain(self.pain_at_start))
+        return abs(shown) >= MEANINGFUL_PAIN_CHANGE
 
     def summary(self, name: str | None = None) -> list[str]:
         """A few plain sentences: to the patient, or about them (`name`) for their physio."""
@@ -151,31 +167,27 @@ class PatientProgress:
         lines = [f"This week: {self.sessions_this_week} of {planned} planned sessions."]
         whose = f"{name}'s pain" if name else "Your pain"
         they = "they" if name else "you"
-        first, last = self.first_day, self.last_day
-        if self.pain_recently is None or first is None or last is None:
+        if self.pain_recently is None or self.last_day is None:
             return lines
         recently = format_pain(self.pain_recently)
+        if (self.today - self.last_day).days >= ROLLING_DAYS:  # no session lately: say when
+            recently += f" in the week to {self.last_day.day} {self.last_day:%b}"
         change = self.pain_change
         if change is None or self.pain_at_start is None:
             # Too soon to compare: the first week and the latest share days.
             lines.append(f"{whose} after exercising averaged {recently}.")
             return lines
         at_start = format_pain(self.pain_at_start)
-        if change < 0:
-            lines.append(
-                f"{whose} after exercising averaged {recently}, "
-                f"down from {at_start} when {they} started."
-            )
-        elif change > 0:
-            lines.append(
-                f"{whose} after exercising averaged {recently}, "
-                f"up from {at_start} when {they} started."
-            )
+        # Up or down as the numbers shown read, so "3, down from 3" never happens.
+        direction = float(format_pain(self.pain_recently)) - float(at_start)
+        if direction < 0:
+            compared = f"down from {at_start} when {they} started"
+        elif direction > 0:
+            compared = f"up from {at_start} when {they} started"
         else:
-            lines.append(
-                f"{whose} after exercising averaged {recently}, the same as when {they} started."
-            )
-        if self.pain_change_is_meaningful and change < 0:
+            compared = f"the same as when {they} started"
+        lines.append(f"{whose} after exercising averaged {recently}, {compared}.")
+        if self.pain_change_is_meaningful and direction < 0:
             lines.append("That is a drop of 2 points or more: a change that really counts.")
         elif self.pain_change_is_meaningful:
             lines.append(
@@ -194,10 +206,13 @@ class PatientProgress:
         padded.extend(self.days)
         padded.extend([None] * (-len(padded) % 7))
         monday = first - dt.timedelta(days=first.weekday())
-        return [
-            Week(monday + dt.timedelta(weeks=number), padded[7 * number : 7 * number + 7])
-            for number in range(len(padded) // 7)
-        ]
+        weeks = []
+        for number in range(len(padded) // 7):
+            start = monday + dt.timedelta(weeks=number)
+            # Counted from the first day shown, as the sessions are.
+            planned = planned_in_week(start, max(self.since, self.start), self.target_per_week)
+            weeks.append(Week(start, padded[7 * number : 7 * number + 7], planned))
+        return weeks
 
 
 def _percent(done: int, target: int) -> int:
@@ -205,24 +220,32 @@ def _percent(done: int, target: int) -> int:
     return min(100, math.floor(100 * done / target)) if target else 0
 
 
-def _target(target_per_week: int, days: int, today: dt.date, since: dt.date | None) -> int:
+def _target(target_per_week: int, days: int, today: dt.date, since: dt.date) -> int:
     """Sessions expected in the `days` ending today, counting only days since the start."""
-    if since is None:
-        return 0
     days = max(1, min(days, (today - since).days + 1))
     return math.ceil(target_per_week * days / 7)
 
 
 def progress_of(
-    patient: User, range_: str = DEFAULT_RANGE, now: dt.datetime | None = None
+    patient: User,
+    range_: str = DEFAULT_RANGE,
+    now: dt.datetime | None = None,
+    *,
+    target_per_week: int | None = None,
 ) -> PatientProgress:
-    """The patient's progress, as of their own today, over `range_` (a key of RANGES)."""
+    """The patient's progress, as of their own today, over `range_` (a key of RANGES).
+
+    `target_per_week` saves a query when the caller has the programme already.
+    """
     now = now or timezone.now()
     today = timezone.localdate(now, patient.tzinfo)
-    target_per_week = (
-        Programme.objects.filter(patient=patient).values_list("target_per_week", flat=True).first()
-        or TARGET_PER_WEEK_DEFAULT
-    )
+    if target_per_week is None:
+        target_per_week = (
+            Programme.objects.filter(patient=patient)
+            .values_list("target_per_week", flat=True)
+            .first()
+            or TARGET_PER_WEEK_DEFAULT
+        )
     finished = Session.objects.finished().filter(patient=patient)
 
     # Day by day, all time: streaks and the start need every day.
@@ -240,14 +263,14 @@ def progress_of(
 
     days_shown = RANGES[range_][1]
     # All time starts with the programme; a range of weeks ends today.
-    start = (since or today) if days_shown is None else today - dt.timedelta(days=days_shown - 1)
+    start = since if days_shown is None else today - dt.timedelta(days=days_shown - 1)
 
     # From a week before the range, so its first days' averages have their week too.
     sessions = list(
         finished.filter(
             local_date__gte=start - dt.timedelta(days=ROLLING_DAYS - 1), local_date__lte=today
         )
-        .order_by("started_at", "pk")
+        .order_by("local_date", "started_at", "pk")  # by day: the window moves forward
         .values_list("local_date", "pain_before", "pain_after")
     )
     exercises = _exercises(patient, start, today)
@@ -283,17 +306,40 @@ def progress_of(
     )
 
 
+def daily_share(target_per_week: int) -> int:
+    """Sessions that fill a day: two for a twice-a-day programme, else one."""
+    return 2 if target_per_week >= 14 else 1
+
+
+def planned_in_week(monday: dt.date, since: dt.date, target_per_week: int) -> int:
+    """Sessions the week asks for, counting only its days from the programme's start."""
+    days = 7 - max(0, min(7, (since - monday).days))
+    return math.ceil(target_per_week * days / 7)
+
+
 def _calendar(
     start: dt.date,
     today: dt.date,
-    since: dt.date | None,
+    since: dt.date,
     per_day: dict[dt.date, int],
     target_per_week: int,
 ) -> list[Day]:
-    """One cell a day. A day short of the daily share of the target is 'missed' only
-    when the target is a session every day; otherwise an empty day is a rest day."""
-    daily = max(1, math.ceil(target_per_week / 7))
-    every_day = target_per_week >= 7
+    """One cell a day. On a daily programme every empty day is 'missed'. With
+    fewer a week, empty days are rest days by design, unless their week fell
+    short of the target or can no longer reach it: then they are 'missed'."""
+    daily = daily_share(target_per_week)
+    short: dict[dt.date, bool] = {}
+
+    def falls_short(day: dt.date) -> bool:
+        monday = day - dt.timedelta(days=day.weekday())
+        if monday not in short:
+            sunday = monday + dt.timedelta(days=6)
+            done = sum(per_day.get(monday + dt.timedelta(days=n), 0) for n in range(7))
+            days_left = max(0, (sunday - today).days + 1)  # today included, if this week
+            reachable = done + days_left * daily
+            short[monday] = reachable < planned_in_week(monday, since, target_per_week)
+        return short[monday]
+
     days = []
     for offset in range((today - start).days + 1):
         day = start + dt.timedelta(days=offset)
@@ -302,9 +348,9 @@ def _calendar(
             level = "met"
         elif count:
             level = "some"
-        elif since is None or day < since:
+        elif day < since:
             level = "before"
-        elif every_day and day < today:
+        elif day < today and (target_per_week >= 7 or falls_short(day)):
             level = "missed"
         else:
             level = "rest"

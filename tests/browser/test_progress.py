@@ -44,7 +44,7 @@ def range_link(page: Page, label: str) -> Locator:
 
 
 def calendar_cells(page: Page) -> Locator:
-    return page.locator("#progress svg g.cal")
+    return page.locator("#progress figure > svg g.cal")
 
 
 def assert_no_sideways_scroll(page: Page) -> None:

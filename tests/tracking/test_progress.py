@@ -254,17 +254,45 @@ def test_a_two_week_gap_ends_the_longest_streak_and_shows_as_missed_days(patient
     assert progress.days[11].label == "Mon 2 Nov: missed"
 
 
-def test_with_three_sessions_a_week_the_empty_days_are_rest_days(patient, gap):
+def test_with_three_sessions_a_week_a_week_short_of_it_shows_its_empty_days_missed(patient, gap):
     target(patient, 3)
 
     progress = progress_of(patient, "4w", now=NOW)
 
-    assert calendar_line(progress) == "M" * 11 + "." * 14 + "MM."
-    assert progress.days[11].label == "Mon 2 Nov: no session"
+    # The weeks of 2 and 9 November had none of their 3: all 14 days missed. This
+    # week (Monday 16 to Sunday 22) has 2 done and 5 days left: it can still make 3.
+    assert calendar_line(progress) == "M" * 11 + "x" * 14 + "MM."
+    assert progress.days[11].label == "Mon 2 Nov: missed"
     assert (progress.sessions_7, progress.target_7, progress.adherence_7) == (2, 3, 66)  # 2/3
     # 13 sessions against 12 (3 a week for 4 weeks): more than planned is still 100%.
     assert (progress.sessions_28, progress.target_28, progress.adherence_28) == (13, 12, 100)
     assert progress.summary()[0] == "This week: 2 of 3 planned sessions."
+
+
+def test_with_three_sessions_a_week_a_week_that_made_it_has_rest_days(patient):
+    # The week of 2 November: Monday, Wednesday, Friday. 3 of 3, so the rest are rest days.
+    target(patient, 3)
+    joined(patient, dt.date(2026, 11, 2))
+    for day in (2, 4, 6):
+        logged(patient, dt.date(2026, 11, day), before=5, after=4)
+
+    progress = progress_of(patient, "all", now=NOW)
+
+    # 2 to 8 Nov: M.M.M..; 9 to 15 Nov: no session at all, 0 of 3: missed;
+    # 16 and 17 Nov: this week can still make its 3 (5 days left): rest; today 18 Nov.
+    assert calendar_line(progress) == "M.M.M.." + "x" * 7 + "..."
+    assert [(week.done, week.planned) for week in progress.weeks] == [(3, 3), (0, 3), (0, 3)]
+
+
+def test_with_three_sessions_a_week_this_week_is_missed_once_it_cannot_make_it(patient):
+    # Saturday 21 November, nothing since Monday 16: two days left cannot make 3.
+    target(patient, 3)
+    joined(patient, dt.date(2026, 11, 16))
+    saturday = dt.datetime(2026, 11, 21, 12, 0, tzinfo=dt.UTC)
+
+    progress = progress_of(patient, "all", now=saturday)
+
+    assert calendar_line(progress) == "xxxxx."
 
 
 @pytest.mark.parametrize(
@@ -320,12 +348,12 @@ def test_sessions_around_the_autumn_clock_change_count_on_the_patients_own_days(
     # The charts as drawn: 28 squares, and the pain marks a whole day apart.
     assert len({cell.day.date for cell in charts.calendar(progress.weeks).cells}) == 28
     chart = charts.pain(progress.pain, progress.start, progress.today)
-    # x = 28 + 322 * (days from 30 September) / 27; y = 10 + 180 * (10 - 4) / 10.
+    # x = 28 + 282 * (days from 30 September) / 27; y = 10 + 180 * (10 - 4) / 10.
     assert [(mark.x, mark.y) for mark in chart.after] == [
-        (314.2, 118.0),
-        (326.1, 118.0),
-        (326.1, 118.0),
-        (338.1, 118.0),
+        (278.7, 118.0),  # 28 + 282 * 24 / 27
+        (289.1, 118.0),
+        (289.1, 118.0),
+        (299.6, 118.0),  # 28 + 282 * 26 / 27
     ]
 
 
@@ -683,14 +711,14 @@ def test_each_range_is_a_plain_link_that_htmx_turns_into_a_swap(patient, history
             f'#progress"{current}>{label}</a>'
         ) in page
     assert "Sessions, day by day: 12 weeks" in page
-    assert page.count('<g class="cal cal--') == 84
+    assert page.count('width="34" height="34"') == 84
 
 
 def test_an_unknown_range_in_the_address_shows_4_weeks(patient, history):
     page = get_at_now(patient, reverse("tracking:progress") + "?range=forever")
 
     assert "Sessions, day by day: 4 weeks" in page
-    assert page.count('<g class="cal cal--') == 28
+    assert page.count('width="34" height="34"') == 28
 
 
 def test_with_htmx_the_range_switch_returns_only_the_progress_section(
@@ -705,10 +733,10 @@ def test_with_htmx_the_range_switch_returns_only_the_progress_section(
     html = fragment.content.decode()
     assert "<html" in full.content.decode()
     assert "<html" not in html
-    assert html.strip().startswith('<div id="progress" class="progress">')
+    assert html.strip().startswith('<div id="progress" class="progress-report">')
     assert "autofocus" in html  # focus lands on the summary after a swap
     assert "Sessions, day by day: all time" in html
-    assert html.count('<g class="cal cal--') == 21  # joined 20 days ago
+    assert html.count('width="34" height="34"') == 21  # joined 20 days ago
     assert fragment.headers["Vary"] == "HX-Request, Cookie"
 
 
@@ -729,7 +757,7 @@ def test_the_charts_are_titled_described_and_repeated_as_tables(patient, history
     # The calendar's table: this week, Monday 16 to today, Thursday onwards blank.
     assert re.search(
         r'<th scope="row">16 Nov</th>\s*<td>missed</td><td>1</td><td>2 \(today\)</td>'
-        r"<td></td><td></td><td></td><td></td>\s*</tr>",
+        r"<td></td><td></td><td></td><td></td>\s*<td>3 of 7</td>\s*</tr>",
         page,
     )
     # The pain table has each session, with its 7-day averages.
@@ -746,7 +774,7 @@ def test_the_charts_are_titled_described_and_repeated_as_tables(patient, history
     # Each mark of the chart names its score too.
     assert "<title>18 Nov: pain before 6</title>" in page
     assert "<title>18 Nov: pain after 3</title>" in page
-    assert page.count('class="mark mark--before"') == 5
+    assert page.count('r="3.5" class="mark mark--before"') == 5
     # Two sessions today: the day's square says so.
     assert 'class="cal-count">2</text>' in page
 
@@ -790,7 +818,7 @@ def test_a_patient_with_no_sessions_sees_what_to_expect(patient):
 def test_the_physio_sees_the_same_section_on_the_patients_page(physio, patient, assigned, history):
     page = get_at_now(physio, reverse("tracking:patient", args=[patient.pk]))
 
-    assert '<div id="progress" class="progress">' in page
+    assert '<div id="progress" class="progress-report">' in page
     assert (
         "<p>Pat&#x27;s pain after exercising averaged 3, down from 5 when they started.</p>"
     ) in page
@@ -809,7 +837,7 @@ def test_a_range_on_the_patients_page_without_javascript_shows_that_range(
     page = get_at_now(physio, reverse("tracking:patient", args=[patient.pk]) + "?range=all")
 
     assert "Sessions, day by day: all time" in page
-    assert page.count('<g class="cal cal--') == 21
+    assert page.count('width="34" height="34"') == 21
 
 
 @pytest.mark.parametrize(
@@ -830,7 +858,7 @@ def test_only_the_patients_own_physio_gets_their_progress_fragment(
     assert ("Sessions, day by day: 12 weeks" in html) is (status == 200)
     if status == 200:
         assert "<html" not in html
-        assert html.strip().startswith('<div id="progress" class="progress">')
+        assert html.strip().startswith('<div id="progress" class="progress-report">')
 
 
 def test_the_physios_fragment_is_recorded_once_as_viewing_the_patient(
@@ -920,14 +948,14 @@ def test_the_demo_patient_alice_has_a_calendar_a_streak_a_pain_chart_and_a_summa
     assert response.status_code == 200
     progress = response.context["over_time"]
     page = response.content.decode()
-    assert page.count('<g class="cal cal--') == 28
+    assert page.count('width="34" height="34"') == 28
     assert progress.longest_streak >= 1
     assert f"<dt>Longest streak</dt><dd>{progress.longest_streak} day" in page
     assert 'id="pain-svg-title"' in page
     in_range = Session.objects.filter(
         patient=alice, finished_at__isnull=False, local_date__gte=progress.start
     ).count()
-    assert page.count('class="mark mark--before"') == in_range > 0
+    assert page.count('r="3.5" class="mark mark--before"') == in_range > 0
     # Alice improved from about 6.5 to about 2 over six weeks.
     assert progress.summary()[0].startswith("This week: ")
     assert "down from" in progress.summary()[1]
@@ -949,3 +977,72 @@ def test_the_first_week_and_the_latest_are_compared_only_once_they_share_no_day(
     assert (progress.pain_change == -4) is compared
     assert (progress.pain_change is None) is not compared
     assert any("down from 6" in line for line in progress.summary()) is compared
+
+
+# Found in review ---------------------------------------------------------------------
+
+
+def test_the_average_lines_break_across_a_week_without_sessions(patient, gap):
+    progress = progress_of(patient, "4w", now=NOW)
+
+    chart = charts.pain(progress.pain, progress.start, progress.today)
+
+    # 22 October to 1 November, then 16 and 17 November: 16 days apart, two lines each.
+    assert len(chart.average_before) == 2
+    assert len(chart.average_after) == 2
+    assert chart.average_after[1].count(",") == 2  # the two points of 16 and 17 November
+
+
+def test_a_one_day_range_draws_its_one_point_and_date_in_the_middle(patient):
+    joined(patient, TODAY)
+    logged(patient, TODAY, before=6, after=4)
+    progress = progress_of(patient, "all", now=NOW)
+
+    chart = charts.pain(progress.pain, progress.start, progress.today)
+
+    middle = 28 + (320 - 28 - 10) / 2  # the plot's left edge plus half its width
+    assert chart.ticks == [(middle, "18 Nov", "middle")]
+    assert [mark.x for mark in chart.after] == [middle]
+
+
+def test_the_rolling_window_follows_the_days_not_the_clock_after_a_move_west(patient):
+    # Logged in Kiritimati on the 10th at 09:00 local (the 9th, 19:00 UTC), then in
+    # Honolulu on the 9th at 22:00 local (the 10th, 08:00 UTC): a later start, an earlier day.
+    joined(patient, dt.date(2026, 11, 1))
+    first = logged(patient, dt.date(2026, 11, 10), before=2, after=2)
+    later = logged(patient, dt.date(2026, 11, 9), before=8, after=8)
+    Session.objects.filter(pk=first.pk).update(
+        started_at=dt.datetime(2026, 11, 9, 19, tzinfo=dt.UTC),
+        finished_at=dt.datetime(2026, 11, 9, 19, 20, tzinfo=dt.UTC),
+    )
+    Session.objects.filter(pk=later.pk).update(
+        started_at=dt.datetime(2026, 11, 10, 8, tzinfo=dt.UTC),
+        finished_at=dt.datetime(2026, 11, 10, 8, 20, tzinfo=dt.UTC),
+    )
+
+    progress = progress_of(patient, "4w", now=NOW)
+
+    assert [point.day.day for point in progress.pain] == [9, 10]
+    assert [point.average_after for point in progress.pain] == [8, 5]  # 8, then (8 + 2) / 2
+
+
+def test_going_back_to_a_range_does_not_steal_the_focus(patient, history, htmx_headers):
+    with time_machine.travel(NOW, tick=False):
+        client = signed_in(patient)
+        swapped = client.get(reverse("tracking:progress") + "?range=12w", headers=htmx_headers)
+        restored = client.get(
+            reverse("tracking:progress") + "?range=12w",
+            headers={**htmx_headers, "HX-History-Restore-Request": "true"},
+        )
+
+    assert 'class="summary" tabindex="-1" autofocus' in swapped.content.decode()
+    assert "autofocus" not in restored.content.decode()
+
+
+def test_the_legend_draws_its_keys_as_the_charts_do_so_they_print(patient, history):
+    page = get_at_now(patient, reverse("tracking:progress"))
+
+    legend = page[page.index('<ul class="legend">') :]
+    assert '<g class="cal cal--missed"><rect' in legend
+    assert 'class="mark mark--before"' in legend
+    assert "swatch--met" not in page  # no colour left to a CSS background

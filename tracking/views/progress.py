@@ -22,11 +22,11 @@ FRAGMENT = "tracking/_progress.html"
 
 
 def progress_context(
-    request: AuthedRequest, patient: User, *, for_physio: bool
+    request: AuthedRequest, patient: User, *, for_physio: bool, target: int | None = None
 ) -> dict[str, object]:
     """What the progress fragment shows, with its range links pointing the right way."""
     chosen = range_key(request.GET.get("range"))
-    progress = progress_of(patient, chosen)
+    progress = progress_of(patient, chosen, target_per_week=target)
     if for_physio:
         page = reverse("tracking:patient", args=[patient.pk])
         fragment = reverse("tracking:patient-progress", args=[patient.pk])

@@ -107,6 +107,7 @@ def _patient_context(
     *,
     comment_form: CommentForm | None = None,
     acknowledge_form: AcknowledgeForm | None = None,
+    with_progress: bool = True,
 ) -> dict[str, object]:
     progress = _progress_of(request, patient)
     programme = Programme.for_patient(patient)
@@ -145,7 +146,11 @@ def _patient_context(
             is_active=True, groups__name=Role.PHYSIO.value
         ).order_by("last_name", "first_name"),
         "share_form": ShareCareForm(patient=patient),
-        **progress_context(request, patient, for_physio=True),
+        **(
+            progress_context(request, patient, for_physio=True, target=programme.target_per_week)
+            if with_progress
+            else {}
+        ),
     }
 
 
@@ -156,9 +161,10 @@ def patient_detail(request: AuthedRequest, patient_id: int) -> HttpResponse:
     patient = get_patient_for(request, patient_id)
     trail.record(Action.VIEW_PATIENT, target=patient, patient=patient)
     template = "tracking/patient.html"
-    if request.htmx and not request.htmx.history_restore_request:
-        template += "#timeline"
-    return render(request, template, _patient_context(request, patient))
+    whole_page = not request.htmx or request.htmx.history_restore_request
+    if not whole_page:
+        template += "#timeline"  # a page of the timeline: no charts to work out
+    return render(request, template, _patient_context(request, patient, with_progress=whole_page))
 
 
 def _session_context(
