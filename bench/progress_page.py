@@ -3,7 +3,9 @@
 Seeds a patient with a session every day for two years (each with the whole
 routine logged) in a scratch database, then asks for the progress page in
 this process, through Django's test client, many times over, and prints the
-median and 95th percentile of each range, with the number of queries.
+median and 95th percentile of each range, with the number of queries. It runs
+with DEBUG on and Django's test set-up, so the figures are a little slower
+than a production server's.
 
     make bench                       # SQLite, in a temporary file
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/backtrack_bench make bench
@@ -13,8 +15,10 @@ The database is emptied first, so its name must contain "bench".
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -23,8 +27,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-SCRATCH = Path(tempfile.mkdtemp(prefix="backtrack-bench-"))
-os.environ.setdefault("DATABASE_URL", f"sqlite:///{SCRATCH / 'bench.sqlite3'}")
+if "DATABASE_URL" not in os.environ:  # a scratch SQLite file, removed at the end
+    scratch = tempfile.mkdtemp(prefix="backtrack-bench-")
+    atexit.register(shutil.rmtree, scratch, ignore_errors=True)
+    os.environ["DATABASE_URL"] = f"sqlite:///{Path(scratch) / 'bench.sqlite3'}"
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("DEBUG", "true")
 
@@ -44,7 +50,7 @@ from exercises.models import current_versions  # noqa: E402
 from tracking.models import Programme, Session, SessionEntry  # noqa: E402
 
 DAYS = 730
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "30"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "100"))
 
 
 def seed() -> User:
