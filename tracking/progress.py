@@ -21,7 +21,7 @@ from django.utils import timezone
 from accounts.models import User
 
 from .models import TARGET_PER_WEEK_DEFAULT, Effort, EntryStatus, Programme, Session, SessionEntry
-from .review import MEANINGFUL_PAIN_CHANGE, format_pain
+from .review import MEANINGFUL_PAIN_CHANGE, format_pain, percent, sessions_planned
 
 # The ranges a patient can look at, by their key in the address.
 RANGES = {"4w": ("4 weeks", 28), "12w": ("12 weeks", 84), "all": ("All time", None)}
@@ -127,11 +127,11 @@ class PatientProgress:
 
     @property
     def adherence_7(self) -> int:
-        return _percent(self.sessions_7, self.target_7)
+        return percent(self.sessions_7, self.target_7)
 
     @property
     def adherence_28(self) -> int:
-        return _percent(self.sessions_28, self.target_28)
+        return percent(self.sessions_28, self.target_28)
 
     @property
     def pain_change(self) -> Fraction | None:
@@ -215,17 +215,6 @@ class PatientProgress:
         return weeks
 
 
-def _percent(done: int, target: int) -> int:
-    # Rounded down and capped at 100: doing more than the target is not more than all of it.
-    return min(100, math.floor(100 * done / target)) if target else 0
-
-
-def _target(target_per_week: int, days: int, today: dt.date, since: dt.date) -> int:
-    """Sessions expected in the `days` ending today, counting only days since the start."""
-    days = max(1, min(days, (today - since).days + 1))
-    return math.ceil(target_per_week * days / 7)
-
-
 def progress_of(
     patient: User,
     range_: str = DEFAULT_RANGE,
@@ -292,9 +281,9 @@ def progress_of(
         current_streak=_current_streak(per_day, today),
         longest_streak=_longest_streak(per_day),
         sessions_7=sessions_in(7),
-        target_7=_target(target_per_week, 7, today, since),
+        target_7=sessions_planned(target_per_week, 7, today, since),
         sessions_28=sessions_in(28),
-        target_28=_target(target_per_week, 28, today, since),
+        target_28=sessions_planned(target_per_week, 28, today, since),
         sessions_this_week=sum(c for d, c in per_day.items() if monday <= d <= today),
         pain=[point for point in _pain_points(sessions) if point.day >= start],
         pain_at_start=at_start,

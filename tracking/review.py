@@ -67,26 +67,21 @@ class Progress:
     pain_previous_7: Fraction | None
     alerts: list[Alert] = field(default_factory=list)
 
-    def _target(self, days: int) -> int:
-        # A patient who started this week is measured against this week's days only.
-        days = max(1, min(days, (self.today - self.since).days + 1))
-        return math.ceil(self.target_per_week * days / 7)
-
     @property
     def target_7(self) -> int:
-        return self._target(7)
+        return sessions_planned(self.target_per_week, 7, self.today, self.since)
 
     @property
     def target_28(self) -> int:
-        return self._target(28)
+        return sessions_planned(self.target_per_week, 28, self.today, self.since)
 
     @property
     def adherence_7(self) -> int:
-        return _percent(self.sessions_7, self.target_7)
+        return percent(self.sessions_7, self.target_7)
 
     @property
     def adherence_28(self) -> int:
-        return _percent(self.sessions_28, self.target_28)
+        return percent(self.sessions_28, self.target_28)
 
     @property
     def days_since_last(self) -> int | None:
@@ -125,7 +120,14 @@ class Progress:
         )
 
 
-def _percent(done: int, target: int) -> int:
+def sessions_planned(target_per_week: int, days: int, today: dt.date, since: dt.date) -> int:
+    """Sessions the `days` ending today ask for; someone who started this week is
+    measured against this week's days only."""
+    days = max(1, min(days, (today - since).days + 1))
+    return math.ceil(target_per_week * days / 7)
+
+
+def percent(done: int, target: int) -> int:
     # Rounded down and capped at 100: doing more than the target is not more than all of it.
     return min(100, math.floor(100 * done / target)) if target else 0
 
