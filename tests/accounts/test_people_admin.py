@@ -1,7 +1,6 @@
 """Admins run the clinic's accounts in the admin: roles, assignments, deactivation, links."""
 
 import re
-from typing import Any
 
 import pytest
 from django.contrib.auth.models import Group, Permission
@@ -10,7 +9,7 @@ from django.urls import reverse
 from qsessions.models import Session as SignIn
 
 from accounts.models import Assignment, Role, User
-from tests.conftest import PASSWORD, signed_in
+from tests.conftest import PASSWORD, admin_user_form, signed_in
 
 ADD_URL = reverse("admin:accounts_user_add")
 LIST_URL = reverse("admin:accounts_user_changelist")
@@ -36,27 +35,6 @@ def add_person(client, role_: str, username: str, **fields):
         **fields,
     }
     return client.post(ADD_URL, {k: v for k, v in data.items() if v is not None})
-
-
-def change_data(user: User, **changes) -> dict:
-    """The admin's change form for `user`, as a browser would post it, with no inline rows."""
-    data: dict[str, Any] = {
-        "username": user.username,
-        "first_name": user.first_name,
-        "last_name": user.last_name,
-        "email": user.email,
-        "is_active": "on" if user.is_active else None,
-        "groups": [group.pk for group in user.groups.all()],
-        "last_login_0": "",
-        "last_login_1": "",
-        "date_joined_0": user.date_joined.strftime("%Y-%m-%d"),
-        "date_joined_1": user.date_joined.strftime("%H:%M:%S"),
-        "timezone": user.timezone,
-    }
-    for prefix in ("physio_assignments", "patient_assignments"):
-        data.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0})
-    data.update(changes)
-    return {k: v for k, v in data.items() if v is not None}
 
 
 def test_an_admin_adds_a_physio_with_their_role(admin_client):
@@ -147,13 +125,13 @@ def test_an_admin_assigns_and_unassigns_a_patient(admin_client, patient, physio)
     page = admin_client.get(url).content.decode()
     assert "Physiotherapists looking after this patient" in page
 
-    data = change_data(patient)
+    data = admin_user_form(patient)
     data.update({"physio_assignments-TOTAL_FORMS": 1, "physio_assignments-0-physio": physio.pk})
     assert admin_client.post(url, data).status_code == 302
     assignment = Assignment.objects.get(patient=patient)
     assert assignment.physio == physio
 
-    data = change_data(patient)
+    data = admin_user_form(patient)
     data.update(
         {
             "physio_assignments-TOTAL_FORMS": 1,
@@ -170,7 +148,7 @@ def test_an_admin_assigns_and_unassigns_a_patient(admin_client, patient, physio)
 
 def test_only_physios_can_be_assigned_to_a_patient(admin_client, patient, other_patient):
     url = reverse("admin:accounts_user_change", args=[patient.pk])
-    data = change_data(patient)
+    data = admin_user_form(patient)
     data.update(
         {"physio_assignments-TOTAL_FORMS": 1, "physio_assignments-0-physio": other_patient.pk}
     )
@@ -213,7 +191,7 @@ def test_unticking_active_on_the_page_also_ends_sign_ins(admin_client, patient):
 
     response = admin_client.post(
         reverse("admin:accounts_user_change", args=[patient.pk]),
-        change_data(patient, is_active=None),
+        admin_user_form(patient, is_active=None),
     )
 
     assert response.status_code == 302

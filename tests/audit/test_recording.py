@@ -19,7 +19,14 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from accounts.models import Assignment, Invitation, Role, User
 from audit.models import Action, AuditEvent, Outcome, Target, pseudonym
 from exercises.models import Exercise
-from tests.conftest import PASSWORD, current_code, finished_session, programme_post, signed_in
+from tests.conftest import (
+    PASSWORD,
+    admin_user_form,
+    current_code,
+    finished_session,
+    programme_post,
+    signed_in,
+)
 from tracking.models import AlertAcknowledgement, Comment, Programme, Session, SessionEntry
 
 from .conftest import added_since, last_seq
@@ -640,33 +647,9 @@ def test_a_physios_first_look_at_a_new_patient_is_a_view_and_the_programme_made(
 # Roles and care teams ----------------------------------------------------------------
 
 
-def user_form(user: User, **changes: Any) -> dict[str, Any]:
-    """The admin's change form for `user`, as a browser would post it, with no inline rows."""
-    user.refresh_from_db()
-    data: dict[str, Any] = {
-        "username": user.username,
-        "first_name": user.first_name,
-        "last_name": user.last_name,
-        "email": user.email,
-        "is_active": "on" if user.is_active else None,
-        "is_staff": "on" if user.is_staff else None,
-        "is_superuser": "on" if user.is_superuser else None,
-        "groups": [group.pk for group in user.groups.all()],
-        "last_login_0": "",
-        "last_login_1": "",
-        "date_joined_0": timezone.localtime(user.date_joined).strftime("%Y-%m-%d"),
-        "date_joined_1": timezone.localtime(user.date_joined).strftime("%H:%M:%S"),
-        "timezone": user.timezone,
-    }
-    for prefix in ("physio_assignments", "patient_assignments"):
-        data.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0})
-    data.update(changes)
-    return {name: value for name, value in data.items() if value is not None}
-
-
 def change_user(client: Client, user: User, **changes: Any):
     return client.post(
-        reverse("admin:accounts_user_change", args=[user.pk]), user_form(user, **changes)
+        reverse("admin:accounts_user_change", args=[user.pk]), admin_user_form(user, **changes)
     )
 
 

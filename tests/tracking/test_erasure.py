@@ -29,7 +29,7 @@ from qsessions.models import Session as SignIn
 
 from accounts.models import Assignment, Invitation, Role, User
 from audit.models import Action, AuditEvent, pseudonym
-from tests.conftest import PASSWORD, programme_post, signed_in
+from tests.conftest import PASSWORD, admin_user_form, programme_post, signed_in
 from tracking.models import (
     AlertAcknowledgement,
     Comment,
@@ -92,30 +92,9 @@ def lands_on_sign_in(client: Client) -> bool:
     return response.status_code == 302 and response["Location"].startswith(LOGIN)
 
 
-def admin_change_data(user: User, **changes: Any) -> dict[str, Any]:
-    """The admin's change form for `user` as a browser would post it, no inline rows."""
-    data: dict[str, Any] = {
-        "username": user.username,
-        "first_name": user.first_name,
-        "last_name": user.last_name,
-        "email": user.email,
-        "is_active": "on" if user.is_active else None,
-        "groups": [group.pk for group in user.groups.all()],
-        "last_login_0": "",
-        "last_login_1": "",
-        "date_joined_0": user.date_joined.strftime("%Y-%m-%d"),
-        "date_joined_1": user.date_joined.strftime("%H:%M:%S"),
-        "timezone": user.timezone,
-    }
-    for prefix in ("physio_assignments", "patient_assignments"):
-        data.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0})
-    data.update(changes)
-    return {key: value for key, value in data.items() if value is not None}
-
-
 def admin_edit(client: Client, user: User, **changes: Any) -> None:
     url = reverse("admin:accounts_user_change", args=[user.pk])
-    response = client.post(url, admin_change_data(user, **changes))
+    response = client.post(url, admin_user_form(user, **changes))
     assert response.status_code == 302, response.content.decode()[:2000]
 
 
