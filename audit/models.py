@@ -56,6 +56,7 @@ class Target(models.TextChoices):
     PROGRAMME = "programme", "Programme"
     COMMENT = "comment", "Comment"
     ALERT = "alert", "Alert"
+    SAFETY_CHECK = "safety_check", "Safety check-in"
     EXERCISE = "exercise", "Exercise"
     USER = "user", "Person"
     ASSIGNMENT = "assignment", "Care assignment"

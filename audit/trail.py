@@ -33,6 +33,7 @@ TARGETS = {
     "tracking.programme": Target.PROGRAMME,
     "tracking.comment": Target.COMMENT,
     "tracking.alertacknowledgement": Target.ALERT,
+    "tracking.safetycheck": Target.SAFETY_CHECK,
     "exercises.exercise": Target.EXERCISE,
     "accounts.user": Target.USER,
     "accounts.assignment": Target.ASSIGNMENT,

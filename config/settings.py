@@ -198,6 +198,9 @@ except (ImproperlyConfigured, KeyError, ValueError) as exc:
 # stuck button or a script cannot flood the database: LOG_RATE_LIMIT posts per
 # minute ("60/m"), or per hour ("600/h").
 LOG_RATE_LIMIT = env.str("LOG_RATE_LIMIT", default="60/m")
+# The number urgent advice tells patients to call. 112 reaches emergency services
+# from mobile phones across Europe and in many other countries; set the local one.
+EMERGENCY_NUMBER = env.str("EMERGENCY_NUMBER", default="112")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 SESSION_ENGINE = "qsessions.backends.db"

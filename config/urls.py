@@ -52,6 +52,8 @@ urlpatterns = [
     ),
     path("health/", views.health, name="health"),
     path("safety/", views.safety, name="safety"),
+    path("learn/", views.learn, name="learn"),
+    path("learn/<slug:topic>/", views.learn_topic, name="learn-topic"),
     path("exercises/", include("exercises.urls")),
     path("", include("accounts.urls")),
     path("", include("tracking.urls")),

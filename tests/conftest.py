@@ -22,7 +22,7 @@ from qsessions.backends.db import SessionStore
 
 from accounts import two_step
 from accounts.models import Assignment, Role, User
-from tracking.models import Session
+from tracking.models import SafetyCheck, Session
 
 PASSWORD = "correct-horse-battery"
 
@@ -195,6 +195,16 @@ def htmx_headers() -> dict[str, str]:
     return {"HX-Request": "true"}
 
 
+def check_in(patient: User) -> SafetyCheck:
+    """Today's safety check-in, answered "none of these", as logging exercise needs."""
+    return SafetyCheck.answer(patient, [])
+
+
+@pytest.fixture
+def checked_in(patient) -> SafetyCheck:
+    return check_in(patient)
+
+
 @pytest.fixture
 def session(patient) -> Session:
     """An in-progress session of `patient` with the full routine."""
@@ -251,6 +261,8 @@ def programme_post(programme, changes: dict[str, dict] | None = None, **settings
         "inactivity_days": programme.inactivity_days,
         **settings_,
     }
+    if programme.gentle_start and data.pop("gentle_start", True):
+        data["gentle_start"] = "on"  # an unticked box is not posted at all
     for item in programme.items():
         values = {
             "included": item.included,

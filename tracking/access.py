@@ -14,9 +14,10 @@ from accounts.models import Role, User
 from audit import trail
 from audit.models import Target
 
-from .models import Session, SessionEntry
+from .models import SafetyCheck, Session, SessionEntry
 
 __all__ = [
+    "get_check_for",
     "get_entry_for",
     "get_patient_for",
     "get_patient_session_for",
@@ -58,6 +59,14 @@ def get_entry_for(request: HttpRequest, session_id: int, entry_id: int) -> Sessi
         )
     except SessionEntry.DoesNotExist:
         refuse(request, _owner_of_session(session_id), Target.ENTRY, entry_id)
+
+
+def get_check_for(request: HttpRequest, check_id: int) -> SafetyCheck:
+    try:
+        return SafetyCheck.objects.get(pk=check_id, patient_id=request.user.pk)
+    except SafetyCheck.DoesNotExist:
+        owner = User.objects.filter(safety_checks=check_id).first()
+        refuse(request, owner, Target.SAFETY_CHECK, check_id)
 
 
 def refuse(

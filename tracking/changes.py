@@ -40,6 +40,12 @@ def describe_changes(before: Snapshot, after: Snapshot) -> list[str]:
             f"Target: {before['target_per_week']} → "
             f"{_plural(after['target_per_week'], 'session')} a week"
         )
+    # Versions saved before the gentle start existed had it on, as every programme did.
+    if before.get("gentle_start", True) != after.get("gentle_start", True):
+        changes.append(
+            "Gentle start for the first two weeks: "
+            + ("on" if after.get("gentle_start", True) else "off, the target applies from now")
+        )
     old_items = {item["exercise"]: item for item in before["exercises"]}
     for item in after["exercises"]:
         old = old_items.get(item["exercise"])

@@ -17,6 +17,8 @@ from .models import (
     ProgrammeExercise,
     SessionEntry,
 )
+from .review import GENTLE_START
+from .safety import RED_FLAGS
 
 PAIN_HELP = f"{PAIN_MIN} means no pain and {PAIN_MAX} means the worst pain imaginable."
 PAIN_ERROR = f"Choose a number from {PAIN_MIN} (no pain) to {PAIN_MAX} (worst pain imaginable)."
@@ -40,6 +42,51 @@ class PainField(forms.TypedChoiceField):
 
 class StartSessionForm(forms.Form):
     pain_before = PainField(label="How much pain do you have right now?")
+
+
+class SafetyCheckForm(forms.Form):
+    """The red-flag check-in: one tap for "none of these", or tick what applies."""
+
+    NONE = "none"
+    SOME = "some"
+
+    flags = forms.MultipleChoiceField(
+        label="Do you have any of these today?",
+        choices=[(flag.code, flag.question) for flag in RED_FLAGS],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="Tick a sign if it is new, or has got worse, since a physio or doctor "
+        "last checked it.",
+        error_messages={"invalid_choice": "Choose from the signs listed."},
+    )
+    # Which button was pressed. Without one (Enter pressed), the ticks decide.
+    answer = forms.ChoiceField(choices=[(NONE, NONE), (SOME, SOME)], required=False)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        flags = cleaned.get("flags") or []
+        answer = cleaned.get("answer") or (self.SOME if flags else self.NONE)
+        if answer == self.NONE and flags:
+            raise ValidationError(
+                "You ticked %(count)s of the signs but pressed “None of these”. "
+                "If you have them, press “I have what I ticked”. If not, untick them.",
+                params={"count": "one" if len(flags) == 1 else len(flags)},
+            )
+        if answer == self.SOME and not flags and "flags" not in self.errors:
+            raise ValidationError(
+                "Tick the signs you have, or press “None of these” if you have none of them."
+            )
+        cleaned["answer"] = answer
+        return cleaned
+
+
+class HurtForm(forms.Form):
+    hurt = PainField(label="How much does it hurt, doing this exercise?")
+
+    def __init__(self, *args: Any, exercise: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if exercise:  # several of these share the session's page: each says which
+            self.fields["hurt"].label = f"How much does it hurt, doing {exercise}?"
 
 
 class NotesField(forms.CharField):
@@ -243,10 +290,16 @@ class ProgrammeForm(forms.ModelForm):
 
     class Meta:
         model = Programme
-        fields = ["target_per_week", "inactivity_days"]
+        fields = ["target_per_week", "gentle_start", "inactivity_days"]
         labels = {
             "target_per_week": "Target sessions a week",
+            "gentle_start": "Start gently",
             "inactivity_days": "Alert me after this many days without a session",
+        }
+        help_texts = {
+            "gentle_start": "In the patient's first two weeks, ask for at most "
+            f"{GENTLE_START[0]} sessions in the first week and {GENTLE_START[1]} in the second, "
+            "then the target. Untick to ask for the target from the first day.",
         }
 
     def __init__(self, *args: object, **kwargs: object) -> None:

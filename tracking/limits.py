@@ -16,12 +16,21 @@ RETRY_AFTER_SECONDS = 60
 
 def limit_logging(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Count this view's posts against the person's LOG_RATE_LIMIT; past it, 429."""
+    return _limited("tracking.log", view)
 
+
+def limit_reports(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The same limit, counted apart: logging fast never stops a report of pain
+    or a warning sign."""
+    return _limited("tracking.report", view)
+
+
+def _limited(group: str, view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     @wraps(view)
     def wrapper(request: AuthedRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.method == "POST" and is_ratelimited(
             request,
-            group="tracking.log",
+            group=group,
             key="user",
             rate=settings.LOG_RATE_LIMIT,
             method="POST",

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import IntegrityError, models, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -18,9 +18,12 @@ from audit.models import Action, Target
 from exercises.models import MAX_REPS, MAX_SETS, Dose, Exercise, current_versions
 
 from .changes import describe_changes
+from .safety import Advice, RedFlag, advice_for, flags_for
 
 PAIN_MIN = 0
 PAIN_MAX = 10
+# A change of 2 points on the 0-10 scale is the usual threshold that matters to patients.
+MEANINGFUL_PAIN_CHANGE = 2
 NOTES_MAX_LENGTH = 2000
 COMMENT_MAX_LENGTH = 2000
 EXERCISE_NOTE_MAX_LENGTH = 300
@@ -32,8 +35,11 @@ INACTIVITY_DAYS_DEFAULT = 3
 INACTIVITY_DAYS_MAX = 28
 
 
-def pain_field(**kwargs: object) -> models.PositiveSmallIntegerField:
+def pain_field(
+    verbose_name: str | None = None, **kwargs: object
+) -> models.PositiveSmallIntegerField:
     return models.PositiveSmallIntegerField(
+        verbose_name,
         validators=[MinValueValidator(PAIN_MIN), MaxValueValidator(PAIN_MAX)],
         **kwargs,  # type: ignore[arg-type]
     )
@@ -63,6 +69,11 @@ class Programme(models.Model):
         "days without a session before an alert",
         default=INACTIVITY_DAYS_DEFAULT,
         validators=[MinValueValidator(1), MaxValueValidator(INACTIVITY_DAYS_MAX)],
+    )
+    gentle_start = models.BooleanField(
+        "start gently",
+        default=True,
+        help_text="Fewer sessions in the first two weeks, building up to the target.",
     )
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -123,6 +134,7 @@ class Programme(models.Model):
         """The whole programme as plain data, kept with each version."""
         return {
             "target_per_week": self.target_per_week,
+            "gentle_start": self.gentle_start,
             "inactivity_days": self.inactivity_days,
             "exercises": [
                 {
@@ -146,6 +158,7 @@ class Programme(models.Model):
         target_per_week: int,
         inactivity_days: int,
         items: list[ProgrammeExercise],
+        gentle_start: bool | None = None,
         add: Iterable[Exercise] = (),
     ) -> ProgrammeVersion | None:
         """Apply a physio's edit as a new version, or return None if nothing changed.
@@ -177,6 +190,8 @@ class Programme(models.Model):
             item.order = position
         self.target_per_week = target_per_week
         self.inactivity_days = inactivity_days
+        if gentle_start is not None:
+            self.gentle_start = gentle_start
         after = self.snapshot([*items, *added])
         changes = describe_changes(before, after)
         if not changes:
@@ -186,7 +201,9 @@ class Programme(models.Model):
             items, ["order", "included", "note", *ProgrammeExercise.DOSE_FIELDS]
         )
         ProgrammeExercise.objects.bulk_create(added)
-        self.save(update_fields=["target_per_week", "inactivity_days", "updated_at"])
+        self.save(
+            update_fields=["target_per_week", "gentle_start", "inactivity_days", "updated_at"]
+        )
         return self._new_version(current.version + 1, changed_by, changes, after)
 
     @transaction.atomic
@@ -397,6 +414,11 @@ class Session(models.Model):
         return self.pain_after - self.pain_before
 
     @property
+    def pain_rose(self) -> bool:
+        """Pain after is up by a change that matters: the session ends with advice."""
+        return rose_too_much(self.pain_after, self.pain_before)
+
+    @property
     def duration(self) -> dt.timedelta | None:
         if self.finished_at is None:
             return None
@@ -464,11 +486,14 @@ class Session(models.Model):
     def discard(self) -> bool:
         """Delete an unfinished session and its entries; False if it was finished meanwhile.
 
-        Comments on it are kept, as comments on the programme.
+        Comments on it are kept, as comments on the programme. A session in which
+        an exercise hurt is kept whole (KeptForSafety): the physio needs to see it.
         """
         # Locked, so a Finish at the same moment lands wholly before or after this.
         if not Session.objects.select_for_update().filter(pk=self.pk, finished_at=None).exists():
             return False
+        if SessionEntry.objects.filter(session=self, hurt__isnull=False).exists():
+            raise KeptForSafety
         entries = list(SessionEntry.objects.filter(session=self).values_list("pk", flat=True))
         comments = list(Comment.objects.filter(session=self).values_list("pk", flat=True))
         # A physio's comments are part of the record: they stay, about the programme.
@@ -499,6 +524,10 @@ class Session(models.Model):
             ]
         )
         return bool(deleted)
+
+
+class KeptForSafety(Exception):
+    """The session holds a report of pain, so it is not thrown away."""
 
 
 class EntryStatus(models.TextChoices):
@@ -549,6 +578,12 @@ class SessionEntry(Dose):
         help_text="Repetitions in each set (on each side, when the exercise is per side).",
     )
     effort = models.CharField(max_length=12, choices=Effort.choices, blank=True)
+    hurt = pain_field(
+        "pain during it",
+        null=True,
+        blank=True,
+        help_text="The patient said this exercise hurt, and how much, from 0 to 10.",
+    )
     note = models.CharField(
         max_length=EXERCISE_NOTE_MAX_LENGTH, blank=True, help_text="The physio's note at the time."
     )
@@ -592,6 +627,10 @@ class SessionEntry(Dose):
                 condition=Q(status=EntryStatus.DONE) | Q(effort=""),
                 name="tracking_sessionentry_effort_only_when_done",
             ),
+            models.CheckConstraint(
+                condition=Q(hurt__isnull=True) | pain_in_range("hurt"),
+                name="tracking_sessionentry_hurt_0_10",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -627,6 +666,11 @@ class SessionEntry(Dose):
             and self.reps_done == self.reps
         )
 
+    @property
+    def hurt_too_much(self) -> bool:
+        """It hurt 2 or more points above the session's starting pain: stop it for today."""
+        return rose_too_much(self.hurt, self.session.pain_before)
+
     def mark_done(self, sets_done: int | None = None, reps_done: int | None = None) -> None:
         self.status = self.Status.DONE
         self.sets_done = self.sets if sets_done is None else sets_done
@@ -637,6 +681,27 @@ class SessionEntry(Dose):
         self.sets_done = None
         self.reps_done = None
         self.effort = ""
+
+    def report_hurt(self, hurt: int) -> bool:
+        """Keep how much it hurt, unless the session has been finished meanwhile (False).
+
+        Only this field is written, so a Done or Skip tapped at the same moment
+        can neither undo the report nor be undone by it.
+        """
+        with transaction.atomic():
+            saved = SessionEntry.objects.filter(
+                pk=self.pk, session__finished_at__isnull=True
+            ).update(hurt=hurt, updated_at=timezone.now())
+            if saved:
+                self.hurt = hurt
+                # How much is health data, and the trail outlives an erasure: not said.
+                trail.record(
+                    Action.CHANGE,
+                    target=self,
+                    patient=self.session.patient_id,
+                    detail={"hurt_reported": True},
+                )
+        return bool(saved)
 
     def save_if_session_open(self) -> bool:
         """Save what was done, unless the session has been finished meanwhile (False).
@@ -737,7 +802,130 @@ class Comment(models.Model):
         return self.read_at is None
 
 
+# The same answer again this soon is one answer tapped twice.
+DOUBLE_TAP = dt.timedelta(minutes=2)
+
+
+def rose_too_much(pain: int | None, pain_before: int) -> bool:
+    """Pain 2 or more above the session's start: the point to stop and tell the physio.
+
+    Near the top of the scale there is no room for 2 more: any rise to 10 counts.
+    """
+    if pain is None or pain <= pain_before:
+        return False
+    return pain >= min(pain_before + MEANINGFUL_PAIN_CHANGE, PAIN_MAX)
+
+
+def rose_too_much_q(pain: str, pain_before: str) -> Q:
+    """rose_too_much() as a query, for fields named `pain` and `pain_before`."""
+    return Q(**{f"{pain}__gte": F(pain_before) + MEANINGFUL_PAIN_CHANGE}) | Q(
+        **{pain: PAIN_MAX, f"{pain_before}__lt": PAIN_MAX}
+    )
+
+
+class SafetyCheckQuerySet(models.QuerySet["SafetyCheck"]):
+    def raised(self) -> SafetyCheckQuerySet:
+        """Answers that reported at least one warning sign."""
+        return self.exclude(advice=Advice.CLEAR)
+
+
+class SafetyCheck(models.Model):
+    """A patient's answer to the red-flag check-in, kept in their record.
+
+    It is asked before exercising, once a day when all is well. The latest
+    answer of the patient's day decides whether they may exercise that day.
+    """
+
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="safety_checks"
+    )
+    answered_at = models.DateTimeField(default=timezone.now)
+    local_date = models.DateField(
+        help_text="The day it was answered, in the patient's own time zone."
+    )
+    flags = models.JSONField(
+        default=list, blank=True, help_text="The codes of the warning signs the patient reported."
+    )
+    advice = models.CharField(max_length=10, choices=Advice.choices)
+
+    objects = SafetyCheckQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-answered_at", "-pk"]
+        indexes = [
+            models.Index(fields=["patient", "-answered_at"], name="tracking_safetycheck_recent")
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(advice__in=Advice.values), name="tracking_safetycheck_advice_valid"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Check-in of {self.patient} on {self.local_date}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("tracking:check-in-result", args=[self.pk])
+
+    @classmethod
+    @transaction.atomic
+    def answer(cls, patient: User, codes: Iterable[str]) -> SafetyCheck:
+        """Keep the patient's answer, routed to its advice. The same answer given
+        again the same day (a double tap) is the answer already kept."""
+        flags = [flag.code for flag in flags_for(codes)]
+        now = timezone.now()
+        day = timezone.localdate(now, patient.tzinfo)
+        # Locked, so two taps at once cannot both find nothing and both write.
+        User.objects.select_for_update().only("pk").get(pk=patient.pk)
+        latest = cls.objects.filter(patient=patient, local_date=day).first()
+        if latest is not None and latest.flags == flags and now - latest.answered_at < DOUBLE_TAP:
+            return latest
+        check = cls.objects.create(
+            patient=patient, answered_at=now, local_date=day, flags=flags, advice=advice_for(flags)
+        )
+        # That it was answered, never what: the answer is health data, and the trail
+        # outlives an erasure.
+        trail.record(Action.CREATE, target=check, patient=patient)
+        return check
+
+    @classmethod
+    def today_for(cls, patient: User, now: dt.datetime | None = None) -> SafetyCheck | None:
+        """The answer that stands for the patient's day, or None if they have not checked in.
+
+        That is the latest answer, except that a call for emergency care stands for
+        the rest of the day: answering again cannot undo it.
+        """
+        day = timezone.localdate(now or timezone.now(), patient.tzinfo)
+        today = cls.objects.filter(patient=patient, local_date=day)
+        return today.filter(advice=Advice.URGENT).first() or today.first()
+
+    @classmethod
+    def covers(cls, session: Session) -> bool:
+        """Whether the session was started after a clear answer, with no warning sign since:
+        it may carry on past midnight without a new check-in."""
+        checks = cls.objects.filter(patient_id=session.patient_id)
+        before = checks.filter(
+            local_date=session.local_date, answered_at__lte=session.started_at
+        ).first()
+        since = checks.raised().filter(answered_at__gt=session.started_at)
+        return before is not None and before.is_clear and not since.exists()
+
+    @property
+    def is_clear(self) -> bool:
+        return self.advice == Advice.CLEAR
+
+    @property
+    def is_urgent(self) -> bool:
+        return self.advice == Advice.URGENT
+
+    @property
+    def red_flags(self) -> list[RedFlag]:
+        return flags_for(self.flags)
+
+
 class AlertKind(models.TextChoices):
+    RED_FLAG = "red_flag", "Warning sign reported"
+    HURT = "hurt", "An exercise hurt"
     FLAGGED = "flagged", "Asked you to look"
     PAIN_ROSE = "pain_rose", "Pain rose during a session"
     PAIN_WORSE = "pain_worse", "Pain trending worse"

@@ -23,7 +23,14 @@ from accounts.models import Assignment, Invitation, Role, User
 from audit import trail
 from audit.models import Action, AuditEvent, Target, append, pseudonym
 
-from .models import AlertAcknowledgement, Comment, Programme, Session, SessionEntry
+from .models import (
+    AlertAcknowledgement,
+    Comment,
+    Programme,
+    SafetyCheck,
+    Session,
+    SessionEntry,
+)
 
 # How a look at the patient's data reads to the patient.
 SEEN_AS: dict[tuple[str, str], str] = {
@@ -35,7 +42,7 @@ SEEN_AS: dict[tuple[str, str], str] = {
 
 ERASED = "an erased patient's record"
 EXPORT_FORMAT = "backtrack-patient-export"
-EXPORT_VERSION = 1
+EXPORT_VERSION = 2  # 2: safety check-ins, and pain during an exercise
 
 CSV_COLUMNS = [
     "session_id",
@@ -57,6 +64,7 @@ CSV_COLUMNS = [
     "sets_done",
     "reps_done",
     "how_it_felt",
+    "pain_during_it",
     "physio_note",
 ]
 
@@ -100,6 +108,15 @@ def export_data(patient: User) -> dict[str, Any]:
         },
         "programme": _programme(programme),
         "sessions": [_session(session) for session in _sessions(patient)],
+        "safety_check_ins": [
+            {
+                "answered_at": _when(check.answered_at),
+                "day": check.local_date.isoformat(),
+                "warning_signs": [flag.question for flag in check.red_flags],
+                "advice": check.get_advice_display(),
+            }
+            for check in SafetyCheck.objects.filter(patient=patient).order_by("answered_at", "pk")
+        ],
         "comments": [
             {
                 "id": comment.pk,
@@ -188,6 +205,7 @@ def _session(session: Session) -> dict[str, Any]:
                 "sets_done": entry.sets_done,
                 "reps_done": entry.reps_done,
                 "how_it_felt": entry.effort,
+                "pain_during_it": entry.hurt,
                 "physio_note": entry.note,
             }
             for entry in session.entries.all()
@@ -228,6 +246,7 @@ def export_csv(patient: User) -> str:
                     "" if entry.sets_done is None else entry.sets_done,
                     "" if entry.reps_done is None else entry.reps_done,
                     entry.effort,
+                    "" if entry.hurt is None else entry.hurt,
                     _cell(entry.note),
                 ]
             )
@@ -263,6 +282,7 @@ def has_health_data(person: User) -> bool:
         Session.objects.filter(patient=person).exists()
         or Programme.objects.filter(patient=person).exists()
         or Comment.objects.filter(patient=person).exists()
+        or SafetyCheck.objects.filter(patient=person).exists()
     )
 
 

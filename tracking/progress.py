@@ -10,7 +10,6 @@ day is the patient's own local day, as each session's `local_date` is.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections import deque
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -20,8 +19,16 @@ from django.utils import timezone
 
 from accounts.models import User
 
-from .models import TARGET_PER_WEEK_DEFAULT, Effort, EntryStatus, Programme, Session, SessionEntry
-from .review import MEANINGFUL_PAIN_CHANGE, format_pain, percent, sessions_planned
+from .models import (
+    MEANINGFUL_PAIN_CHANGE,
+    TARGET_PER_WEEK_DEFAULT,
+    Effort,
+    EntryStatus,
+    Programme,
+    Session,
+    SessionEntry,
+)
+from .review import Plan, format_pain, percent
 
 # The ranges a patient can look at, by their key in the address.
 RANGES = {"4w": ("4 weeks", 28), "12w": ("12 weeks", 84), "all": ("All time", None)}
@@ -104,7 +111,7 @@ class PatientProgress:
     range: str
     start: dt.date  # the first day shown
     since: dt.date  # the programme's first day: joining, or the first session if earlier
-    target_per_week: int
+    plan: Plan
     days: list[Day]
     current_streak: int
     longest_streak: int
@@ -163,7 +170,8 @@ class PatientProgress:
                 if name
                 else "No sessions yet. After your first one, your progress shows here."
             ]
-        planned = self.target_per_week
+        monday = self.today - dt.timedelta(days=self.today.weekday())
+        planned = self.plan.planned(monday, monday + dt.timedelta(days=6))
         lines = [f"This week: {self.sessions_this_week} of {planned} planned sessions."]
         whose = f"{name}'s pain" if name else "Your pain"
         they = "they" if name else "you"
@@ -210,7 +218,7 @@ class PatientProgress:
         for number in range(len(padded) // 7):
             start = monday + dt.timedelta(weeks=number)
             # Counted from the first day shown, as the sessions are.
-            planned = planned_in_week(start, max(self.since, self.start), self.target_per_week)
+            planned = self.plan.planned(max(start, self.start), start + dt.timedelta(days=6))
             weeks.append(Week(start, padded[7 * number : 7 * number + 7], planned))
         return weeks
 
@@ -220,21 +228,20 @@ def progress_of(
     range_: str = DEFAULT_RANGE,
     now: dt.datetime | None = None,
     *,
-    target_per_week: int | None = None,
+    programme: Programme | None = None,
 ) -> PatientProgress:
     """The patient's progress, as of their own today, over `range_` (a key of RANGES).
 
-    `target_per_week` saves a query when the caller has the programme already.
+    `programme` saves a query when the caller has it already.
     """
     now = now or timezone.now()
     today = timezone.localdate(now, patient.tzinfo)
-    if target_per_week is None:
-        target_per_week = (
-            Programme.objects.filter(patient=patient)
-            .values_list("target_per_week", flat=True)
-            .first()
-            or TARGET_PER_WEEK_DEFAULT
-        )
+    if programme is None:
+        target_per_week, gentle_start = Programme.objects.filter(patient=patient).values_list(
+            "target_per_week", "gentle_start"
+        ).first() or (TARGET_PER_WEEK_DEFAULT, True)
+    else:
+        target_per_week, gentle_start = programme.target_per_week, programme.gentle_start
     finished = Session.objects.finished().filter(patient=patient)
 
     # Day by day, all time: streaks and the start need every day.
@@ -249,6 +256,7 @@ def progress_of(
     joined = timezone.localdate(patient.date_joined, patient.tzinfo)
     first_day = min(per_day, default=None)
     since = min(joined, first_day) if first_day else joined
+    plan = Plan(target_per_week, since, gentle_start)
 
     days_shown = RANGES[range_][1]
     # All time starts with the programme; a range of weeks ends today.
@@ -276,14 +284,14 @@ def progress_of(
         range=range_,
         start=start,
         since=since,
-        target_per_week=target_per_week,
-        days=_calendar(start, today, since, per_day, target_per_week),
+        plan=plan,
+        days=_calendar(start, today, per_day, plan),
         current_streak=_current_streak(per_day, today),
         longest_streak=_longest_streak(per_day),
         sessions_7=sessions_in(7),
-        target_7=sessions_planned(target_per_week, 7, today, since),
+        target_7=plan.planned_recently(7, today),
         sessions_28=sessions_in(28),
-        target_28=sessions_planned(target_per_week, 28, today, since),
+        target_28=plan.planned_recently(28, today),
         sessions_this_week=sum(c for d, c in per_day.items() if monday <= d <= today),
         pain=[point for point in _pain_points(sessions) if point.day >= start],
         pain_at_start=at_start,
@@ -300,23 +308,11 @@ def daily_share(target_per_week: int) -> int:
     return 2 if target_per_week >= 14 else 1
 
 
-def planned_in_week(monday: dt.date, since: dt.date, target_per_week: int) -> int:
-    """Sessions the week asks for, counting only its days from the programme's start."""
-    days = 7 - max(0, min(7, (since - monday).days))
-    return math.ceil(target_per_week * days / 7)
-
-
-def _calendar(
-    start: dt.date,
-    today: dt.date,
-    since: dt.date,
-    per_day: dict[dt.date, int],
-    target_per_week: int,
-) -> list[Day]:
+def _calendar(start: dt.date, today: dt.date, per_day: dict[dt.date, int], plan: Plan) -> list[Day]:
     """One cell a day. On a daily programme every empty day is 'missed'. With
     fewer a week, empty days are rest days by design, unless their week fell
     short of the target or can no longer reach it: then they are 'missed'."""
-    daily = daily_share(target_per_week)
+    since = plan.since
     short: dict[dt.date, bool] = {}
 
     def falls_short(day: dt.date) -> bool:
@@ -325,13 +321,15 @@ def _calendar(
             sunday = monday + dt.timedelta(days=6)
             done = sum(per_day.get(monday + dt.timedelta(days=n), 0) for n in range(7))
             days_left = max(0, (sunday - today).days + 1)  # today included, if this week
-            reachable = done + days_left * daily
-            short[monday] = reachable < planned_in_week(monday, since, target_per_week)
+            reachable = done + days_left * daily_share(plan.per_week_on(today))
+            short[monday] = reachable < plan.planned(monday, sunday)
         return short[monday]
 
     days = []
     for offset in range((today - start).days + 1):
         day = start + dt.timedelta(days=offset)
+        target_per_week = plan.per_week_on(day)
+        daily = daily_share(target_per_week)
         count = per_day.get(day, 0)
         if count >= daily:
             level = "met"

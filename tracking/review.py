@@ -2,8 +2,9 @@
 
 Everything is worked out in a fixed number of queries, however many patients
 a caseload holds: the patients with their programme settings, day by day
-totals for the last four weeks, the sessions that raise alerts, the retired
-exercises still in programmes, and the alerts already acknowledged.
+totals for the last four weeks, the warning signs reported at check-in, the
+sessions and exercises that raise alerts, the retired exercises still in
+programmes, and the alerts already acknowledged.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from django.db.models import Count, F, Max, Min, Q, QuerySet, Sum, Value
+from django.db.models import Count, Max, Min, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -22,19 +23,77 @@ from accounts.models import User
 
 from .models import (
     INACTIVITY_DAYS_DEFAULT,
+    MEANINGFUL_PAIN_CHANGE,
     TARGET_PER_WEEK_DEFAULT,
     AlertAcknowledgement,
     AlertKind,
     ProgrammeExercise,
+    SafetyCheck,
     Session,
+    SessionEntry,
+    rose_too_much_q,
 )
+from .safety import Advice
 
-# A change of 2 points on the 0-10 scale is the usual threshold that matters to patients.
-MEANINGFUL_PAIN_CHANGE = 2
 # The longer of the two windows the figures cover.
 RECENT_DAYS = 28
 # An acknowledged "pain trending worse" stays quiet this long, then is raised again if still true.
 TREND_ACK_DAYS = 7
+# A new programme builds up: sessions a week in its first week, then its second, then the target.
+GENTLE_START = (2, 4)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How many sessions a programme asks for, day by day, from its first day (`since`)."""
+
+    target_per_week: int
+    since: dt.date
+    gentle_start: bool = False
+
+    @property
+    def full_from(self) -> dt.date:
+        """The first day the whole target applies."""
+        if not self.gentle_start:
+            return self.since
+        return self.since + dt.timedelta(weeks=len(GENTLE_START))
+
+    def per_week_on(self, day: dt.date) -> int:
+        """The weekly target that applies on `day`."""
+        if self.since <= day < self.full_from:
+            week = (day - self.since).days // 7
+            return min(GENTLE_START[week], self.target_per_week)
+        return self.target_per_week
+
+    def is_starting_gently(self, day: dt.date) -> bool:
+        return self.per_week_on(day) < self.target_per_week
+
+    def starting_week(self, day: dt.date) -> tuple[int, dt.date, dt.date]:
+        """Which week of the programme `day` is in (1, 2...), and its first and last day."""
+        number = max(0, (day - self.since).days) // 7
+        first = self.since + dt.timedelta(weeks=number)
+        return number + 1, first, first + dt.timedelta(days=6)
+
+    def planned(self, first: dt.date, last: dt.date) -> int:
+        """Sessions the days from `first` to `last` ask for; days before the start ask none."""
+        return math.ceil(self._share(max(first, self.since), last))
+
+    def planned_recently(self, days: int, today: dt.date) -> int:
+        """Sessions the `days` ending today ask for; someone who started this week is
+        measured against this week's days only."""
+        first = max(today - dt.timedelta(days=days - 1), self.since)
+        return math.ceil(self._share(min(first, today), today))
+
+    def _share(self, first: dt.date, last: dt.date) -> Fraction:
+        days = (last - first).days + 1
+        if days <= 0:
+            return Fraction(0)
+        if first >= self.full_from or not self.gentle_start:
+            return Fraction(self.target_per_week * days, 7)
+        return sum(
+            (Fraction(self.per_week_on(first + dt.timedelta(days=n)), 7) for n in range(days)),
+            Fraction(0),
+        )
 
 
 @dataclass(frozen=True)
@@ -46,8 +105,12 @@ class Alert:
     session_id: int | None = None
     exercise_id: int | None = None
 
+    urgent: bool = False
+
     @property
     def severity(self) -> int:
+        if self.kind == AlertKind.RED_FLAG:
+            return 4 if self.urgent else 3
         return 1 if self.kind in {AlertKind.INACTIVE, AlertKind.RETIRED} else 2
 
 
@@ -65,15 +128,24 @@ class Progress:
     inactivity_days: int
     pain_7: Fraction | None
     pain_previous_7: Fraction | None
+    gentle_start: bool = False
     alerts: list[Alert] = field(default_factory=list)
 
     @property
+    def plan(self) -> Plan:
+        return Plan(self.target_per_week, self.since, self.gentle_start)
+
+    @property
     def target_7(self) -> int:
-        return sessions_planned(self.target_per_week, 7, self.today, self.since)
+        return self.plan.planned_recently(7, self.today)
 
     @property
     def target_28(self) -> int:
-        return sessions_planned(self.target_per_week, 28, self.today, self.since)
+        return self.plan.planned_recently(28, self.today)
+
+    @property
+    def red_flags(self) -> list[Alert]:
+        return [alert for alert in self.alerts if alert.kind == AlertKind.RED_FLAG]
 
     @property
     def adherence_7(self) -> int:
@@ -120,16 +192,22 @@ class Progress:
         )
 
 
-def sessions_planned(target_per_week: int, days: int, today: dt.date, since: dt.date) -> int:
-    """Sessions the `days` ending today ask for; someone who started this week is
-    measured against this week's days only."""
-    days = max(1, min(days, (today - since).days + 1))
-    return math.ceil(target_per_week * days / 7)
-
-
 def percent(done: int, target: int) -> int:
     # Rounded down and capped at 100: doing more than the target is not more than all of it.
     return min(100, math.floor(100 * done / target)) if target else 0
+
+
+def plan_for(patient: User, target_per_week: int, gentle_start: bool) -> Plan:
+    """The patient's plan, counted from joining, or from the first session if earlier."""
+    joined = timezone.localdate(patient.date_joined, patient.tzinfo)
+    first = (
+        Session.objects.finished()
+        .filter(patient=patient)
+        .order_by("local_date")
+        .values_list("local_date", flat=True)
+        .first()
+    )
+    return Plan(target_per_week, min(joined, first or joined), gentle_start)
 
 
 @dataclass
@@ -150,7 +228,7 @@ _FINISHED = Q(exercise_sessions__finished_at__isnull=False)
 
 
 def progress_for(patients: QuerySet[User], now: dt.datetime | None = None) -> list[Progress]:
-    """Figures and open alerts for each patient, in four queries whatever their number.
+    """Figures and open alerts for each patient, in seven queries whatever their number.
 
     Every window is made of whole days ending on the patient's own today, in
     their own time zone, as their sessions' days are.
@@ -162,6 +240,7 @@ def progress_for(patients: QuerySet[User], now: dt.datetime | None = None) -> li
             first_session=Min("exercise_sessions__local_date", filter=_FINISHED),
             target=Coalesce("programme__target_per_week", Value(TARGET_PER_WEEK_DEFAULT)),
             threshold=Coalesce("programme__inactivity_days", Value(INACTIVITY_DAYS_DEFAULT)),
+            gentle=Coalesce("programme__gentle_start", Value(True)),
         ).order_by("last_name", "first_name", "username")
     )
     # Each patient's day per day totals, for the last four weeks of any time zone.
@@ -201,6 +280,7 @@ def progress_for(patients: QuerySet[User], now: dt.datetime | None = None) -> li
                 inactivity_days=row.threshold,
                 pain_7=this_week.pain,
                 pain_previous_7=previous_week.pain,
+                gentle_start=row.gentle,
             )
         )
     _add_alerts(result, patients)
@@ -220,11 +300,47 @@ def _add_alerts(result: list[Progress], patients: QuerySet[User]) -> None:
     for session in (
         Session.objects.finished()
         .filter(patient__in=patient_ids)
-        .filter(Q(flagged=True) | Q(pain_after__gte=F("pain_before") + MEANINGFUL_PAIN_CHANGE))
+        .filter(Q(flagged=True) | rose_too_much_q("pain_after", "pain_before"))
         .order_by("-started_at")
         .only("pk", "patient_id", "local_date", "pain_before", "pain_after", "flagged")
     ):
         by_patient[session.patient_id].append(session)
+
+    # A warning sign stays until a physio has seen it, however old it is.
+    red_flags: dict[int, list[Alert]] = defaultdict(list)
+    for check in (
+        SafetyCheck.objects.raised()
+        .filter(patient__in=patient_ids)
+        .order_by("-answered_at", "-pk")
+        .only("pk", "patient_id", "local_date", "flags", "advice")
+    ):
+        red_flags[check.patient_id].append(red_flag_alert(check))
+
+    hurt: dict[int, list[Alert]] = defaultdict(list)
+    for entry_id, session_id, patient_id, day, pain_before, pain, name in (
+        SessionEntry.objects.filter(session__patient__in=patient_ids)
+        .filter(rose_too_much_q("hurt", "session__pain_before"))
+        .order_by("-session__started_at", "order")
+        .values_list(
+            "pk",
+            "session_id",
+            "session__patient_id",
+            "session__local_date",
+            "session__pain_before",
+            "hurt",
+            "exercise__name",
+        )
+    ):
+        hurt[patient_id].append(
+            Alert(
+                AlertKind.HURT,
+                str(entry_id),
+                f"{name} hurt during the session on {_day(day)}: {pain} out of 10, "
+                f"up from {pain_before} at the start",
+                day,
+                session_id,
+            )
+        )
 
     retired: dict[int, list[Alert]] = defaultdict(list)
     # A retired exercise stays in existing programmes until a physio decides.
@@ -241,7 +357,12 @@ def _add_alerts(result: list[Progress], patients: QuerySet[User]) -> None:
 
     for progress in result:
         seen = acknowledged[progress.patient.pk]
-        alerts = [*session_alerts(by_patient[progress.patient.pk]), *_trend_alerts(progress)]
+        alerts = [
+            *red_flags[progress.patient.pk],
+            *session_alerts(by_patient[progress.patient.pk]),
+            *hurt[progress.patient.pk],
+            *_trend_alerts(progress),
+        ]
         alerts.extend(_inactivity_alerts(progress))
         alerts.extend(retired[progress.patient.pk])
         progress.alerts = [
@@ -264,7 +385,7 @@ def session_alerts(sessions: list[Session]) -> list[Alert]:
                     session.pk,
                 )
             )
-        if (session.pain_change or 0) >= MEANINGFUL_PAIN_CHANGE:
+        if session.pain_rose:
             alerts.append(
                 Alert(
                     AlertKind.PAIN_ROSE,
@@ -276,6 +397,21 @@ def session_alerts(sessions: list[Session]) -> list[Alert]:
                 )
             )
     return alerts
+
+
+def red_flag_alert(check: SafetyCheck) -> Alert:
+    signs = "; ".join(flag.summary for flag in check.red_flags)
+    if check.advice == Advice.URGENT:
+        said = "Urgent: reported {signs} on {day}, and was told to get emergency care now"
+    else:
+        said = "Reported {signs} on {day}, and was told to contact you or a doctor first"
+    return Alert(
+        AlertKind.RED_FLAG,
+        str(check.pk),
+        said.format(signs=signs, day=_day(check.local_date)),
+        check.local_date,
+        urgent=check.advice == Advice.URGENT,
+    )
 
 
 def _trend_alerts(progress: Progress) -> list[Alert]:

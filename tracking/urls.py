@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import history, my_data, progress, review, sessions, today
+from .views import history, my_data, progress, review, safety, sessions, today
 
 app_name = "tracking"
 
@@ -9,6 +9,8 @@ urlpatterns = [
     path("history/", history.history, name="history"),
     path("progress/", progress.progress, name="progress"),
     path("programme/", today.programme, name="programme"),
+    path("check-in/", safety.check_in, name="check-in"),
+    path("check-in/<id:check_id>/", safety.check_in_result, name="check-in-result"),
     path("sessions/new/", sessions.start_session, name="start"),
     path("sessions/<id:session_id>/", sessions.session_detail, name="session"),
     path("sessions/<id:session_id>/finish/", sessions.finish_session, name="finish"),
@@ -27,6 +29,11 @@ urlpatterns = [
         "sessions/<id:session_id>/entries/<id:entry_id>/skip/",
         sessions.entry_skip,
         name="entry-skip",
+    ),
+    path(
+        "sessions/<id:session_id>/entries/<id:entry_id>/hurt/",
+        sessions.entry_hurt,
+        name="entry-hurt",
     ),
     # A patient's own data: who saw it, a copy, deleting it.
     path("account/data/", my_data.my_data, name="my-data"),

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from audit.models import AuditEvent
 from tests.conftest import PASSWORD
-from tracking.models import AlertAcknowledgement, Comment, Session
+from tracking.models import AlertAcknowledgement, Comment, SafetyCheck, Session
 
 from .conftest import last_seq
 
@@ -62,15 +62,19 @@ def test_a_whole_journey_leaves_no_secret_and_no_free_text_in_the_trail(patient,
     failed = pat.sign_in(TYPED_USERNAME, PASSWORD)
     pat.sign_in(patient.username, PASSWORD)
     pat.get(reverse("tracking:start"))
+    pat.post(reverse("tracking:check-in"), {"answer": "none"})
     pat.post(reverse("tracking:start"), {"pain_before": "2"})
     session = Session.objects.get(patient=patient)
     entry = session.entries.order_by("order")[0]
     pat.get(session.get_absolute_url())
     pat.post(reverse("tracking:entry-done", args=[session.pk, entry.pk]), {})
+    pat.post(reverse("tracking:entry-hurt", args=[session.pk, entry.pk]), {"hurt": "5"})
     pat.post(
         reverse("tracking:finish", args=[session.pk]),
         {"pain_after": "6", "notes": NOTES, "flagged": "on"},
     )
+    # Which warning sign was reported is health data: the trail says how urgent, not what.
+    pat.post(reverse("tracking:check-in"), {"flags": ["bladder_bowel"], "answer": "some"})
     phil.sign_in(physio.username, PASSWORD)
     phil.get(reverse("tracking:patient", args=[patient.pk]))
     phil.post(reverse("tracking:session-comment", args=[patient.pk, session.pk]), {"body": COMMENT})
@@ -91,6 +95,7 @@ def test_a_whole_journey_leaves_no_secret_and_no_free_text_in_the_trail(patient,
     assert Session.objects.get(pk=session.pk).notes == NOTES
     assert Comment.objects.get().body == COMMENT
     assert AlertAcknowledgement.objects.get().note == ACK_NOTE
+    assert SafetyCheck.objects.filter(patient=patient).count() == 2
     patient.refresh_from_db()
     assert patient.check_password(NEW_PASSWORD)
     # The patient's, theirs again after the password change, and the physio's.
@@ -106,6 +111,7 @@ def test_a_whole_journey_leaves_no_secret_and_no_free_text_in_the_trail(patient,
         NOTES,
         "SECRET",
         "knee",
+        "bladder",
         COMMENT,
         ACK_NOTE,
         TYPED_USERNAME,

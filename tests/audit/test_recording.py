@@ -359,7 +359,7 @@ def test_a_patient_reading_their_own_pages_records_no_view(patient_client, sessi
 
 
 def test_starting_a_session_is_one_create_for_it_and_one_for_each_entry(
-    patient_client, patient, programme
+    checked_in, patient_client, patient, programme
 ):
     since = last_seq()
 
@@ -378,7 +378,7 @@ def test_starting_a_session_is_one_create_for_it_and_one_for_each_entry(
     ]
 
 
-def test_a_second_start_while_one_is_open_records_nothing(patient_client, session):
+def test_a_second_start_while_one_is_open_records_nothing(checked_in, patient_client, session):
     since = last_seq()
 
     response = patient_client.post(reverse("tracking:start"), {"pain_before": "4"})
@@ -401,7 +401,7 @@ def test_a_second_start_while_one_is_open_records_nothing(patient_client, sessio
     ],
 )
 def test_each_change_to_an_entry_is_one_change_naming_its_status(
-    patient_client, patient, session, view, data, status
+    checked_in, patient_client, patient, session, view, data, status
 ):
     entry = session.entries.first()
     since = last_seq()
@@ -423,7 +423,7 @@ def test_each_change_to_an_entry_is_one_change_naming_its_status(
 
 
 def test_an_entry_marked_done_with_htmx_is_one_change(
-    patient_client, patient, session, htmx_headers
+    checked_in, patient_client, patient, session, htmx_headers
 ):
     entry = session.entries.first()
     since = last_seq()
@@ -1127,7 +1127,7 @@ def test_an_admin_deleting_their_own_account_that_looks_after_patients_is_no_err
 
 
 def test_a_patient_reading_a_new_comment_is_one_change_to_it_and_reading_again_is_none(
-    patient, physio, patient_client, session
+    checked_in, patient, physio, patient_client, session
 ):
     comment = Comment.objects.create(patient=patient, author=physio, session=session, body="Hi")
     since = last_seq()

@@ -229,7 +229,7 @@ def test_a_chain_checked_with_another_key_fails_at_the_first_record(chain, setti
     assert names(broken(), 1)
 
 
-def test_many_records_appended_in_one_request_keep_the_chain_whole(chain, patient):
+def test_many_records_appended_in_one_request_keep_the_chain_whole(checked_in, chain, patient):
     patient_client = signed_in(patient)
     before = last_seq()
 

@@ -22,7 +22,8 @@ from django.urls import reverse
 from accounts.management.commands import backup as backup_command
 from accounts.models import Assignment, User
 from tests.conftest import finished_session
-from tracking.models import Comment, Session, SessionEntry
+from tracking.models import Comment, SafetyCheck, Session, SessionEntry
+from tracking.safety import Advice
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -124,6 +125,8 @@ def test_a_restore_brings_back_every_row_exactly(
 
 
 def test_no_acknowledged_write_is_missing_after_a_restore(tmp_path, patient, patient_client):
+    checked = patient_client.post(reverse("tracking:check-in"), {"answer": "none"})
+    assert checked.status_code == 302
     started = patient_client.post(reverse("tracking:start"), {"pain_before": "7"})
     assert started.status_code == 302
     session = Session.objects.for_patient(patient).get()
@@ -139,6 +142,7 @@ def test_no_acknowledged_write_is_missing_after_a_restore(tmp_path, patient, pat
     restored = Session.objects.get(pk=session.pk)
     assert (restored.patient_id, restored.pain_before) == (patient.pk, 7)
     assert SessionEntry.objects.get(pk=entry.pk).status == SessionEntry.Status.DONE
+    assert SafetyCheck.objects.filter(patient_id=patient.pk, advice=Advice.CLEAR).count() == 1
 
 
 def test_the_app_works_on_restored_data(tmp_path, patient, patient_client, session):

@@ -240,7 +240,7 @@ def test_an_edit_does_not_rewrite_an_old_session(admin_client, patient, bird_dog
 
 
 def test_the_session_links_to_the_instructions_as_they_were(
-    admin_client, patient, patient_client, bird_dog
+    checked_in, admin_client, patient, patient_client, bird_dog
 ):
     session, _ = Session.start(patient, pain_before=4)
     entry = session.entries.get(exercise=bird_dog)

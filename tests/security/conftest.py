@@ -7,7 +7,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Assignment, Invitation, Role
 from exercises.models import Exercise
-from tracking.models import Comment, Session
+from tracking.models import Comment, SafetyCheck, Session
 
 
 @pytest.fixture
@@ -15,6 +15,7 @@ def world(make_user, patient, other_patient, physio, other_physio, staff_admin) 
     """The people, and one of everything the URLs can point at, owned by `patient`."""
     Assignment.objects.create(patient=patient, physio=physio)
     Assignment.objects.create(patient=other_patient, physio=other_physio)
+    check = SafetyCheck.answer(patient, ["fever"])
     session, _ = Session.start(patient, pain_before=4)
     Session.start(other_patient, pain_before=2)
     Comment.objects.create(patient=patient, author=physio, session=session, body="Well done")
@@ -40,6 +41,7 @@ def world(make_user, patient, other_patient, physio, other_physio, staff_admin) 
             "admin": staff_admin,
         },
         "session": session,
+        "check": check,
         "entry": session.entries.order_by("order").first(),
         "invitation": invitation,
         "token": token,

@@ -54,7 +54,15 @@ from hypothesis import strategies as st
 from accounts.models import Assignment, Invitation, Role, User
 from exercises.models import Exercise
 from tests.conftest import PASSWORD, current_code, finished_session, programme_post, signed_in
-from tracking.models import AlertAcknowledgement, AlertKind, Comment, Programme, Session
+from tracking.models import (
+    AlertAcknowledgement,
+    AlertKind,
+    Comment,
+    Programme,
+    SafetyCheck,
+    Session,
+)
+from tracking.safety import RED_FLAGS
 
 EXAMPLES = 200
 
@@ -82,6 +90,8 @@ FORMS_FUZZED = [
     ("FinishSessionForm", "tracking:finish"),
     ("EntryForm", "tracking:entry"),
     ("done and skip buttons", "tracking:entry-done, tracking:entry-skip"),
+    ("SafetyCheckForm", "tracking:check-in"),
+    ("HurtForm", "tracking:entry-hurt"),
     ("discard button", "tracking:discard"),
     ("CommentForm", "tracking:comment"),
     ("CommentForm", "tracking:session-comment"),
@@ -516,7 +526,7 @@ PAIN = tuple(str(n) for n in range(11))
 @FUZZ
 @given(change=changes(pain_before=posted(*PAIN)), none_open=st.booleans(), how=SENDING)
 def test_the_start_session_form_never_fails_whatever_is_posted(
-    patient, patient_client, change, none_open, how
+    patient, patient_client, checked_in, change, none_open, how
 ):
     if none_open:
         Session.objects.filter(patient=patient, finished_at__isnull=True).delete()
@@ -568,7 +578,9 @@ ENTRY_FIELDS = ("status", "sets_done", "reps_done", "effort")
     which=st.integers(min_value=0),
     how=SENDING,
 )
-def test_the_entry_form_never_fails_whatever_is_posted(patient, patient_client, change, which, how):
+def test_the_entry_form_never_fails_whatever_is_posted(
+    patient, patient_client, checked_in, change, which, how
+):
     session, _ = Session.start(patient, pain_before=5)
     entries = list(session.entries.order_by("pk"))
     entry = entries[which % len(entries)]
@@ -597,7 +609,7 @@ def test_the_entry_form_never_fails_whatever_is_posted(patient, patient_client, 
     change={}, button="tracking:entry-done", which=0, session_id=2**63, entry_id=None, how=PLAIN
 )
 def test_the_done_and_skip_buttons_never_fail_whatever_is_posted(
-    patient, patient_client, change, button, which, session_id, entry_id, how
+    patient, patient_client, checked_in, change, button, which, session_id, entry_id, how
 ):
     session, _ = Session.start(patient, pain_before=5)
     entries = list(session.entries.order_by("pk"))
@@ -612,6 +624,42 @@ def test_the_done_and_skip_buttons_never_fail_whatever_is_posted(
     response = send(patient_client, url, {}, change, how)
 
     assert response.status_code in (200, 302, 404)
+
+
+@FUZZ
+@given(
+    change=changes(flags=posted(*(flag.code for flag in RED_FLAGS)), answer=posted("none", "some")),
+    how=SENDING,
+)
+def test_the_safety_check_in_form_never_fails_whatever_is_posted(
+    patient, patient_client, change, how
+):
+    before = SafetyCheck.objects.filter(patient=patient).count()
+
+    response = send(patient_client, reverse("tracking:check-in"), {"answer": "none"}, change, how)
+
+    assert response.status_code in (200, 302)
+    if response.status_code == 200:  # refused: nothing kept
+        assert SafetyCheck.objects.filter(patient=patient).count() == before
+
+
+@FUZZ
+@given(change=changes(hurt=posted(*PAIN)), which=st.integers(min_value=0), how=SENDING)
+def test_the_this_hurt_form_never_fails_whatever_is_posted(
+    patient, patient_client, change, which, how
+):
+    session, _ = Session.start(patient, pain_before=5)
+    entries = list(session.entries.order_by("pk"))
+    entry = entries[which % len(entries)]
+    saved = entry.hurt  # the session stays open from one example to the next
+
+    url = reverse("tracking:entry-hurt", args=[session.pk, entry.pk])
+    response = send(patient_client, url, {"hurt": "6"}, change, how)
+
+    assert response.status_code in (200, 302)
+    if response.status_code == 200 and not how.htmx:  # refused: nothing saved
+        entry.refresh_from_db()
+        assert entry.hurt == saved
 
 
 @FUZZ
@@ -690,7 +738,7 @@ def test_the_acknowledge_form_never_fails_whatever_is_posted(
         assert not AlertAcknowledgement.objects.filter(patient=patient).exists()
 
 
-PROGRAMME_SETTINGS = ("version", "target_per_week", "inactivity_days", "add")
+PROGRAMME_SETTINGS = ("version", "target_per_week", "gentle_start", "inactivity_days", "add")
 EXERCISE_FIELDS = (
     "included",
     "order",
@@ -949,4 +997,4 @@ def test_every_form_fuzzed_is_counted():
         for name, test in globals().items()
         if name.startswith("test_") and hasattr(test, "hypothesis")
     ]
-    assert len(fuzz_tests) == len(FORMS_FUZZED) == 25
+    assert len(fuzz_tests) == len(FORMS_FUZZED) == 27

@@ -33,7 +33,7 @@ def extra(**ids) -> dict:
     return {**EXTRA, **{key: str(value) for key, value in ids.items()}}
 
 
-def test_a_patient_cannot_start_a_session_for_someone_else(patient, other_patient):
+def test_a_patient_cannot_start_a_session_for_someone_else(checked_in, patient, other_patient):
     client = signed_in(patient)
 
     client.post(
@@ -47,7 +47,9 @@ def test_a_patient_cannot_start_a_session_for_someone_else(patient, other_patien
     assert (patient.is_staff, patient.is_superuser) == (False, False)
 
 
-def test_an_entry_keeps_its_session_and_its_prescription(patient, session, other_session):
+def test_an_entry_keeps_its_session_and_its_prescription(
+    checked_in, patient, session, other_session
+):
     entry = session.entries.order_by("order").first()
     prescribed = (entry.sets, entry.exercise_id, entry.exercise_version_id)
 

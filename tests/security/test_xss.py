@@ -41,6 +41,7 @@ from tracking.models import (
     AlertKind,
     Programme,
     ProgrammeVersion,
+    SafetyCheck,
     Session,
     SessionEntry,
 )
@@ -99,6 +100,7 @@ NOT_FREE_TEXT = {
     "exercises.Exercise.slug": "a slug: letters, digits and hyphens only",
     "exercises.HistoricalExercise.slug": "a slug: letters, digits and hyphens only",
     "tracking.AlertAcknowledgement.key": "made by the app from ids and dates, never typed",
+    "tracking.SafetyCheck.flags": "codes from the app's fixed list of warning signs, never typed",
     "tracking.ProgrammeVersion.snapshot": (
         "the programme as data, never shown; its names and notes are covered by their own fields"
     ),
@@ -244,6 +246,12 @@ PAGES = [
         "an entry's page",
         "patient",
         lambda w: reverse("tracking:entry", args=[w.in_progress.pk, w.entry.pk]),
+        ("exercises.Exercise.name",),
+    ),
+    Page(
+        "an entry's 'this hurt' page",
+        "patient",
+        lambda w: reverse("tracking:entry-hurt", args=[w.in_progress.pk, w.entry.pk]),
         ("exercises.Exercise.name",),
     ),
     Page(
@@ -710,6 +718,7 @@ def world(payload, patient, physio, other_physio, staff_admin, make_user, assign
     assert response.status_code == 302
     finished.refresh_from_db()
     assert finished.notes == values["tracking.Session.notes"]
+    SafetyCheck.answer(patient, [])  # the day's check-in, so the session's pages open
     in_progress, _ = Session.start(patient, pain_before=3)
     entry = in_progress.entries.get(exercise=exercise)
     entry.note = values["tracking.SessionEntry.note (in progress)"]

@@ -33,7 +33,13 @@ def kinds(progress) -> list[str]:
 # Figures --------------------------------------------------------------------
 
 
+def full_target_from_the_start(patient: User) -> None:
+    """The physio turned the gentle start off: the target applies from the first day."""
+    Programme.objects.filter(pk=Programme.for_patient(patient).pk).update(gentle_start=False)
+
+
 def test_figures_count_finished_sessions_in_the_last_7_and_28_days(patient, physio, assigned):
+    full_target_from_the_start(patient)
     for days_ago in (0, 1, 6, 7, 27, 28):
         finished_session(patient, days_ago, pain_before=4, pain_after=3)
     Session.start(patient, pain_before=4)  # in progress: not counted
@@ -74,6 +80,7 @@ def test_adherence_uses_the_programmes_target_and_stops_at_100(patient, physio, 
 def test_a_new_patient_is_measured_against_the_days_since_they_started(
     patient, physio, assigned, joined_days_ago, target_7, target_28
 ):
+    full_target_from_the_start(patient)
     joined(patient, joined_days_ago)
     finished_session(patient, 0, pain_before=4, pain_after=3)
 
@@ -81,6 +88,28 @@ def test_a_new_patient_is_measured_against_the_days_since_they_started(
 
     assert (progress.target_7, progress.target_28) == (target_7, target_28)
     assert progress.adherence_7 == 100 // target_7
+
+
+@pytest.mark.parametrize(
+    ("joined_days_ago", "target_7", "target_28"),
+    [
+        (0, 1, 1),  # 2 a week: 2/7 of a session today, rounded up
+        (2, 1, 1),  # 3 days at 2 a week: 6/7
+        (6, 2, 2),  # the whole first week
+        (7, 3, 3),  # 6 days at 2 a week and 1 at 4 a week: 16/7; 7 + 1 days: 18/7
+        (27, 7, 20),  # the last 7 days are daily; since joining: 2 + 4 + 14
+        (40, 7, 28),  # long past the gentle start
+    ],
+)
+def test_a_new_patients_gentle_start_asks_for_fewer_sessions_in_the_first_two_weeks(
+    patient, physio, assigned, joined_days_ago, target_7, target_28
+):
+    joined(patient, joined_days_ago)
+    finished_session(patient, 0, pain_before=4, pain_after=3)
+
+    progress = progress_of(patient, physio)
+
+    assert (progress.target_7, progress.target_28) == (target_7, target_28)
 
 
 def test_a_patient_with_no_sessions_has_empty_figures(patient, physio, assigned):
@@ -453,9 +482,10 @@ def test_the_dashboard_makes_the_same_queries_for_5_patients_as_for_500(
     assert all(len(row.alerts) == 3 for row in response.context["rows"])
     assert same_queries(few, many)
     # Sign-in (3), then patients, day totals, acknowledgements, alerting sessions,
-    # retired exercises still in programmes; then the audit record of the view
-    # (a savepoint, the chain's head locked, the record, the head moved on, release).
-    assert len(many) == 13
+    # warning signs reported, exercises that hurt, retired exercises still in
+    # programmes; then the audit record of the view (a savepoint, the chain's
+    # head locked, the record, the head moved on, release).
+    assert len(many) == 15
 
 
 @time_machine.travel(dt.datetime(2026, 11, 21, 12, 0, tzinfo=dt.UTC), tick=False)

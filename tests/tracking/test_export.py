@@ -52,6 +52,7 @@ CSV_HEADER = [
     "sets_done",
     "reps_done",
     "how_it_felt",
+    "pain_during_it",
     "physio_note",
 ]
 
@@ -382,6 +383,7 @@ def test_the_csv_values_match_the_database(patient_client, history):
         "sets_done": str(entry.sets),
         "reps_done": str(entry.reps),
         "how_it_felt": "too_hard",
+        "pain_during_it": "",
         "physio_note": entry.note,
     }
     open_rows = [r for r in rows if r["session_id"] == str(history.unfinished.pk)]

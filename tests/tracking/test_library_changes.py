@@ -187,7 +187,9 @@ def test_only_the_patients_own_physio_leaves_an_exercise_out(
     assert programme.items().get(exercise=bird_dog).included
 
 
-def test_the_physio_adds_a_new_library_exercise_to_a_programme(physio_client, patient, programme):
+def test_the_physio_adds_a_new_library_exercise_to_a_programme(
+    checked_in, physio_client, patient, programme
+):
     new = clam()
     url = reverse("tracking:programme-edit", args=[patient.pk])
     page = physio_client.get(url).content.decode()

@@ -67,7 +67,7 @@ def test_the_limit_is_per_person(patient_client, session, other_patient, other_s
     assert other.post(done_url(other_session, entry)).status_code == 302
 
 
-def test_every_logging_step_counts_and_reading_does_not(patient_client, patient):
+def test_every_logging_step_counts_and_reading_does_not(checked_in, patient_client, patient):
     for _ in range(10):
         assert patient_client.get(reverse("tracking:today")).status_code == 200
     assert patient_client.post(reverse("tracking:start"), {"pain_before": "4"}).status_code == 302

@@ -6,6 +6,8 @@ from exercises.models import Exercise
 from tests.conftest import same_queries, sql_of
 from tracking.models import NOTES_MAX_LENGTH, Programme, Session, SessionEntry
 
+pytestmark = pytest.mark.usefixtures("checked_in")  # logging needs the day's safety check-in
+
 
 def entry_url(name: str, entry: SessionEntry) -> str:
     return reverse(f"tracking:{name}", args=[entry.session_id, entry.pk])
@@ -73,18 +75,20 @@ def test_the_session_page_lists_the_exercises_in_order(patient_client, session):
 
 
 def test_the_session_page_query_count_does_not_grow_with_entries(patient_client, patient):
+    def visit(session: Session):
+        return lambda: patient_client.get(session.get_absolute_url())
+
+    # Each one open while it is visited, as a patient logging it sees it.
     Exercise.objects.filter(order__gt=5).update(is_active=False)
     short, _ = Session.start(patient, pain_before=4)
+    with_5 = sql_of(visit(short))
     Session.objects.filter(pk=short.pk).update(finished_at=timezone.now(), pain_after=2)
     Programme.objects.filter(patient=patient).delete()
     Exercise.objects.update(is_active=True)
     full, _ = Session.start(patient, pain_before=4)
     assert (short.entries.count(), full.entries.count()) == (5, 10)
 
-    def visit(session: Session):
-        return lambda: patient_client.get(session.get_absolute_url())
-
-    assert same_queries(sql_of(visit(short)), sql_of(visit(full)))
+    assert same_queries(with_5, sql_of(visit(full)))
 
 
 def test_done_as_prescribed_redirects_back_to_the_row(patient_client, session):

@@ -300,7 +300,7 @@ def test_the_patient_sees_what_changed_until_their_next_session(
 
 
 def test_the_physios_note_reaches_the_patient(
-    physio_client, patient_client, patient, programme, edit_url
+    physio_client, patient_client, patient, programme, edit_url, checked_in
 ):
     physio_client.post(edit_url, programme_post(programme, {BRIDGE: {"note": "Keep it low"}}))
     session, _ = Session.start(patient, pain_before=3)

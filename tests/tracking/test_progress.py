@@ -56,6 +56,12 @@ def living_in(patient: User, zone: str) -> None:
     patient.refresh_from_db()
 
 
+def no_gentle_start(patient: User) -> None:
+    """The target applies from the first day, as the physio can choose; the gentle
+    start has tests of its own (test_gentle_start.py)."""
+    Programme.objects.filter(pk=Programme.for_patient(patient).pk).update(gentle_start=False)
+
+
 def target(patient: User, per_week: int) -> None:
     Programme.objects.filter(pk=Programme.for_patient(patient).pk).update(target_per_week=per_week)
 
@@ -158,6 +164,7 @@ def test_a_patient_who_never_exercised_sees_the_days_since_joining_as_missed(
     Joined 9 days ago, never a session: 10 days of the programme, today included,
     so 7 sessions were expected in the last 7 days and 10 in the last 28.
     """
+    no_gentle_start(patient)
     joined(patient, days_ago(9))
 
     progress = progress_of(patient, "4w", now=NOW)
@@ -172,6 +179,7 @@ def test_a_patient_who_never_exercised_sees_the_days_since_joining_as_missed(
 
 
 def test_one_session_today_starts_a_streak_and_is_measured_against_one_day(patient):
+    no_gentle_start(patient)
     joined(patient, TODAY)
     logged(patient, TODAY, before=6, after=4)
 
@@ -183,7 +191,7 @@ def test_one_session_today_starts_a_streak_and_is_measured_against_one_day(patie
     assert (progress.sessions_28, progress.target_28, progress.adherence_28) == (1, 1, 100)
     assert progress.pain == [PainPoint(TODAY, 6, 4, Fraction(6), Fraction(4))]
     assert progress.summary() == [
-        "This week: 1 of 7 planned sessions.",
+        "This week: 1 of 5 planned sessions.",  # Wednesday to Sunday: joined on Wednesday
         "Your pain after exercising averaged 4.",  # nothing to compare with yet
     ]
     assert calendar_line(progress) == "-" * 27 + "M"
@@ -191,6 +199,7 @@ def test_one_session_today_starts_a_streak_and_is_measured_against_one_day(patie
 
 
 def test_several_sessions_on_one_day_are_one_day_of_a_streak_and_each_a_point(patient):
+    no_gentle_start(patient)
     joined(patient, days_ago(9))
     logged(patient, days_ago(1), before=5, after=4)
     logged(patient, TODAY, before=6, after=3, at=dt.time(8))
@@ -216,6 +225,7 @@ def test_several_sessions_on_one_day_are_one_day_of_a_streak_and_each_a_point(pa
 
 
 def test_twice_a_day_asks_for_two_sessions_to_fill_a_day(patient):
+    no_gentle_start(patient)
     joined(patient, days_ago(9))
     target(patient, 14)
     logged(patient, days_ago(2), 4, 3)
@@ -270,6 +280,7 @@ def test_with_three_sessions_a_week_a_week_short_of_it_shows_its_empty_days_miss
 
 
 def test_with_three_sessions_a_week_a_week_that_made_it_has_rest_days(patient):
+    no_gentle_start(patient)
     # The week of 2 November: Monday, Wednesday, Friday. 3 of 3, so the rest are rest days.
     target(patient, 3)
     joined(patient, dt.date(2026, 11, 2))
@@ -285,6 +296,7 @@ def test_with_three_sessions_a_week_a_week_that_made_it_has_rest_days(patient):
 
 
 def test_with_three_sessions_a_week_this_week_is_missed_once_it_cannot_make_it(patient):
+    no_gentle_start(patient)
     # Saturday 21 November, nothing since Monday 16: two days left cannot make 3.
     target(patient, 3)
     joined(patient, dt.date(2026, 11, 16))
@@ -668,6 +680,7 @@ def test_an_unknown_range_falls_back_to_4_weeks(value, key):
 @pytest.fixture
 def history(patient) -> None:
     """Joined 20 days ago: pain after 5 in the first days, 3 lately, today included."""
+    no_gentle_start(patient)
     joined(patient, days_ago(20))
     logged(patient, days_ago(20), before=6, after=5)
     logged(patient, days_ago(19), before=6, after=5)

@@ -16,17 +16,18 @@ from audit.models import Action
 
 from .. import charts
 from ..access import get_patient_for, patient_required, physio_required
+from ..models import Programme
 from ..progress import RANGES, progress_of, range_key
 
 FRAGMENT = "tracking/_progress.html"
 
 
 def progress_context(
-    request: AuthedRequest, patient: User, *, for_physio: bool, target: int | None = None
+    request: AuthedRequest, patient: User, *, for_physio: bool, programme: Programme | None = None
 ) -> dict[str, object]:
     """What the progress fragment shows, with its range links pointing the right way."""
     chosen = range_key(request.GET.get("range"))
-    progress = progress_of(patient, chosen, target_per_week=target)
+    progress = progress_of(patient, chosen, programme=programme)
     if for_physio:
         page = reverse("tracking:patient", args=[patient.pk])
         fragment = reverse("tracking:patient-progress", args=[patient.pk])

@@ -14,6 +14,7 @@ from django.db.models import Prefetch
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.text import Truncator
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -36,10 +37,12 @@ from ..models import (
     Programme,
     ProgrammeChangedMeanwhile,
     ProgrammeExercise,
+    SafetyCheck,
     Session,
     SessionEntry,
 )
-from ..review import Progress, find_alert, progress_for
+from ..review import GENTLE_START, Progress, find_alert, progress_for
+from ..safety import Advice
 from .progress import progress_context
 
 SESSIONS_PER_PAGE = 10
@@ -73,6 +76,10 @@ def caseload(request: AuthedRequest) -> HttpResponse:
 
     rows = progress_for(User.objects.patients_of(request.user))
     needing_attention = sum(row.needs_attention for row in rows)
+    red_flags = sorted(
+        ((row, alert) for row in rows for alert in row.red_flags),
+        key=lambda pair: (not pair[1].urgent, -(pair[1].day.toordinal() if pair[1].day else 0)),
+    )
     if show == "attention":
         rows = [row for row in rows if row.needs_attention]
     rows.sort(key=SORTS[sort][1])
@@ -86,6 +93,7 @@ def caseload(request: AuthedRequest) -> HttpResponse:
         template,
         {
             "rows": rows,
+            "red_flags": red_flags,
             "needing_attention": needing_attention,
             "sort": sort,
             "sort_label": SORTS[sort][0],
@@ -141,13 +149,16 @@ def _patient_context(
         "acknowledgements": AlertAcknowledgement.objects.filter(patient=patient).select_related(
             "acknowledged_by"
         )[:20],
+        "check_ins": SafetyCheck.objects.raised().filter(patient=patient)[:20],
+        "gentle_start": GENTLE_START,
+        "last_clear": SafetyCheck.objects.filter(patient=patient, advice=Advice.CLEAR).first(),
         "comment_form": comment_form or CommentForm(),
         "care_team": patient.physios.filter(
             is_active=True, groups__name=Role.PHYSIO.value
         ).order_by("last_name", "first_name"),
         "share_form": ShareCareForm(patient=patient),
         **(
-            progress_context(request, patient, for_physio=True, target=programme.target_per_week)
+            progress_context(request, patient, for_physio=True, programme=programme)
             if with_progress
             else {}
         ),
@@ -247,7 +258,7 @@ def acknowledge_alert(request: AuthedRequest, patient_id: int) -> HttpResponse:
                 patient=patient,
                 kind=alert.kind,
                 key=alert.key,
-                summary=alert.summary[:200],
+                summary=Truncator(alert.summary).chars(200),
                 acknowledged_by=request.user,
                 note=form.cleaned_data["note"],
             )
@@ -333,6 +344,12 @@ def _merge_with_latest(
     for name in ("target_per_week", "inactivity_days"):
         if form.cleaned_data[name] == base.snapshot[name]:
             merged[name] = str(getattr(current, name))
+    # Versions saved before the gentle start existed had it on, as every programme did.
+    if form.cleaned_data["gentle_start"] == base.snapshot.get("gentle_start", True):
+        if current.gentle_start:
+            merged["gentle_start"] = "on"
+        else:
+            merged.pop("gentle_start", None)
     before = {entry["exercise"]: entry for entry in base.snapshot["exercises"]}
     latest = {item.pk: item for item in current.exercises.all()}
     for item_form in item_forms:
@@ -379,6 +396,7 @@ def edit_programme(request: AuthedRequest, patient_id: int) -> HttpResponse:
                 expected_version=form.cleaned_data["version"],
                 target_per_week=form.cleaned_data["target_per_week"],
                 inactivity_days=form.cleaned_data["inactivity_days"],
+                gentle_start=form.cleaned_data["gentle_start"],
                 items=[item_form.instance for item_form in item_forms],
                 add=form.cleaned_data["add"],
             )

@@ -7,7 +7,7 @@ an exercise swaps just its row and the progress line, in place.
 from collections.abc import Callable
 
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_http_methods, require_POST
@@ -16,17 +16,24 @@ from django_htmx.http import HttpResponseClientRedirect
 from accounts.http import AuthedRequest
 
 from ..access import get_entry_for, get_session_for, patient_required
-from ..forms import EntryForm, FinishSessionForm, StartSessionForm
-from ..limits import limit_logging
-from ..models import Comment, Session, SessionEntry
+from ..forms import EntryForm, FinishSessionForm, HurtForm, StartSessionForm
+from ..limits import limit_logging, limit_reports
+from ..models import Comment, KeptForSafety, Session, SessionEntry, rose_too_much
+from .safety import check_in_needed
 
 SESSION_TEMPLATE = "tracking/session.html"
+KEPT_FOR_SAFETY = (
+    "You told us an exercise hurt in this session, so it is kept for your physio "
+    "and cannot be discarded. Finish it instead: it only asks how your pain is now."
+)
 
 
 @require_http_methods(["GET", "POST"])
 @patient_required
 @limit_logging
 def start_session(request: AuthedRequest) -> HttpResponse:
+    if (elsewhere := check_in_needed(request)) is not None:
+        return elsewhere
     if request.method == "GET":
         open_session = Session.objects.for_patient(request.user).in_progress().first()
         if open_session is not None:
@@ -46,6 +53,8 @@ def start_session(request: AuthedRequest) -> HttpResponse:
 @patient_required
 def session_detail(request: AuthedRequest, session_id: int) -> HttpResponse:
     session = get_session_for(request, session_id)
+    if not session.is_finished and (elsewhere := check_in_needed(request, session)) is not None:
+        return elsewhere
     comments = list(session.comments.select_related("author"))
     response = render(
         request, SESSION_TEMPLATE, {**_session_context(session), "comments": comments}
@@ -60,11 +69,20 @@ def _entry_form(entry: SessionEntry, data: object = None) -> EntryForm:
     return EntryForm(data, instance=entry, auto_id=f"entry-{entry.pk}-%s")
 
 
+def _hurt_form(entry: SessionEntry, data: QueryDict | None = None) -> HurtForm:
+    return HurtForm(
+        data,
+        initial={"hurt": entry.hurt},
+        auto_id=f"entry-{entry.pk}-%s",
+        exercise=entry.exercise.name,
+    )
+
+
 def _session_context(session: Session) -> dict[str, object]:
     entries = list(session.entries.select_related("exercise"))
     return {
         "session": session,
-        "rows": [(entry, _entry_form(entry)) for entry in entries],
+        "rows": [(entry, _entry_form(entry), _hurt_form(entry)) for entry in entries],
         "done": sum(entry.status == SessionEntry.Status.DONE for entry in entries),
         "total": len(entries),
     }
@@ -80,12 +98,14 @@ def _entry_response(
     form: EntryForm | None = None,
     *,
     keep_open: bool = False,
+    hurt_form: HurtForm | None = None,
 ) -> HttpResponse:
     """The entry's row, plus the progress line swapped out of band (htmx)."""
     context = {
         "session": entry.session,
         "entry": entry,
         "form": form or _entry_form(entry),
+        "hurt_form": hurt_form or _hurt_form(entry),
         "keep_open": keep_open,
         **_progress(entry.session),
     }
@@ -129,6 +149,11 @@ def _change_entry(
     change: Callable[[SessionEntry], None],
 ) -> HttpResponse:
     entry = get_entry_for(request, session_id, entry_id)
+    if (
+        not entry.session.is_finished
+        and (elsewhere := check_in_needed(request, entry.session)) is not None
+    ):
+        return elsewhere
     change(entry)
     if not entry.save_if_session_open():
         return _refuse_finished(request, entry.session)
@@ -145,6 +170,8 @@ def entry_edit(request: AuthedRequest, session_id: int, entry_id: int) -> HttpRe
     entry = get_entry_for(request, session_id, entry_id)
     if entry.session.is_finished:
         return _refuse_finished(request, entry.session)
+    if (elsewhere := check_in_needed(request, entry.session)) is not None:
+        return elsewhere
     form = _entry_form(entry, request.POST or None)
     if request.method == "POST" and form.is_valid():
         entry = form.save(commit=False)
@@ -165,6 +192,32 @@ def entry_edit(request: AuthedRequest, session_id: int, entry_id: int) -> HttpRe
 
 @require_http_methods(["GET", "POST"])
 @patient_required
+@limit_reports
+def entry_hurt(request: AuthedRequest, session_id: int, entry_id: int) -> HttpResponse:
+    """ "This hurt", with how much. Always open to a patient in a session: telling is
+    never blocked, even when the day's check-in has stopped the exercising."""
+    entry = get_entry_for(request, session_id, entry_id)
+    if entry.session.is_finished:
+        return _refuse_finished(request, entry.session)
+    form = _hurt_form(entry, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if not entry.report_hurt(form.cleaned_data["hurt"]):
+            return _refuse_finished(request, entry.session)
+        if entry.hurt_too_much:
+            messages.warning(
+                request,
+                f"Stop {entry.exercise.name} for today. Your physio has been told it hurt.",
+            )
+        if request.htmx:
+            return _entry_response(request, entry)
+        return _back_to_row(entry)
+    if form.is_bound and request.htmx:
+        return _entry_response(request, entry, hurt_form=form)
+    return render(request, "tracking/hurt.html", {"entry": entry, "form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@patient_required
 @limit_logging
 def finish_session(request: AuthedRequest, session_id: int) -> HttpResponse:
     session = get_session_for(request, session_id)
@@ -179,7 +232,10 @@ def finish_session(request: AuthedRequest, session_id: int) -> HttpResponse:
             notes=form.cleaned_data["notes"],
             flagged=form.cleaned_data["flagged"],
         )
-        if finished:
+        if finished and rose_too_much(form.cleaned_data["pain_after"], session.pain_before):
+            # The advice itself is on the session's page, where it stays.
+            messages.warning(request, "Session saved. Your pain went up: please read the advice.")
+        elif finished:
             messages.success(request, "Session saved. Well done for showing up for yourself.")
         else:
             messages.info(request, "This session is already finished and saved.")
@@ -202,9 +258,17 @@ def discard_session(request: AuthedRequest, session_id: int) -> HttpResponse:
         messages.info(request, "This session is finished and saved, so it stays in your history.")
         return redirect(session)
     if request.method == "POST":
-        if not session.discard():
+        try:
+            discarded = session.discard()
+        except KeptForSafety:
+            messages.error(request, KEPT_FOR_SAFETY)
+            return redirect("tracking:finish", session.pk)
+        if not discarded:
             messages.info(request, "This session was finished meanwhile, so it stays.")
             return redirect(session)
         messages.success(request, "The unfinished session was discarded.")
         return redirect("tracking:today")
+    if session.entries.filter(hurt__isnull=False).exists():
+        messages.info(request, KEPT_FOR_SAFETY)
+        return redirect("tracking:finish", session.pk)
     return render(request, "tracking/discard.html", {"session": session, **_progress(session)})

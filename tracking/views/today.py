@@ -1,5 +1,6 @@
 import datetime as dt
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db.models import Subquery
 from django.db.models.functions import Coalesce
@@ -12,7 +13,8 @@ from accounts.http import AuthedRequest
 from exercises.models import total_minutes
 
 from ..access import patient_required
-from ..models import Comment, Programme, Session
+from ..models import Comment, Programme, SafetyCheck, Session, SessionQuerySet
+from ..review import Plan, plan_for
 
 RECENT_COMMENTS = dt.timedelta(days=14)
 RECENT_READ_COMMENTS_SHOWN = 5
@@ -40,6 +42,7 @@ def today(request: AuthedRequest) -> HttpResponse:
     sessions = Session.objects.for_patient(patient)
     programme = Programme.for_patient(patient)
     items = list(programme.included_items())
+    plan = plan_for(patient, programme.target_per_week, programme.gentle_start)
     # Changes the patient has not had a session with yet.
     last_version = sessions.exclude(programme_version=None).values_list(
         "programme_version", flat=True
@@ -60,6 +63,9 @@ def today(request: AuthedRequest) -> HttpResponse:
             "items": items,
             "minutes": total_minutes(items),
             "comments": comments,
+            "check": SafetyCheck.today_for(patient),
+            "emergency_number": settings.EMERGENCY_NUMBER,
+            "gentle": _gentle_start(plan, day, sessions) if plan.is_starting_gently(day) else None,
             "versions": programme.versions.filter(number__gt=Coalesce(Subquery(last_version), 1))
             .select_related("created_by")
             .order_by("-number"),
@@ -68,6 +74,22 @@ def today(request: AuthedRequest) -> HttpResponse:
     # Shown now, so no longer new (the page above still marks them as new).
     Comment.objects.filter(pk__in=[comment.pk for comment in comments]).mark_read()
     return response
+
+
+def _gentle_start(plan: Plan, day: dt.date, sessions: SessionQuerySet) -> dict[str, object]:
+    """This week of the gentle start: its aim, what is done, and what comes next."""
+    number, first, last = plan.starting_week(day)
+    return {
+        "week": number,
+        "aim": plan.per_week_on(day),
+        "until": last,
+        "done": sessions.finished().filter(local_date__range=(first, day)).count(),
+        "next_aim": plan.per_week_on(last + dt.timedelta(days=1)),
+        # With a low target, the second week may already ask for all of it.
+        "next_is_full": not plan.is_starting_gently(last + dt.timedelta(days=1)),
+        "full_from": plan.full_from,
+        "target": plan.target_per_week,
+    }
 
 
 @require_GET
