@@ -26,10 +26,12 @@ from tracking.models import (
     AlertKind,
     Comment,
     Programme,
+    SafetyCheck,
     Session,
     SessionEntry,
 )
 from tracking.review import session_alerts
+from tracking.safety import Advice, advice_for, flags_for
 
 DEMO_PASSWORD = "backtrack-demo"
 # The demo admin's second step: a fixed authenticator key, and recovery codes.
@@ -52,6 +54,7 @@ class DemoPatient:
     history_days: int = HISTORY_DAYS
     asks_physio_to_look: bool = False  # at the start of the flare-up
     physios: tuple[str, ...] = ("physio",)
+    warning_signs: tuple[str, ...] = ()  # reported at check-in yesterday evening
 
 
 NONE = range(0)
@@ -83,6 +86,7 @@ PATIENTS = [
         range(1, 7),
         NONE,
         asks_physio_to_look=True,
+        warning_signs=("spreading",),
     ),
     # Stopped eleven days ago.
     DemoPatient("dev", "Dev", "Patel", 4, 0.75, 6.0, 4.5, NONE, range(1, 12)),
@@ -249,6 +253,29 @@ class Command(BaseCommand):
                 moves.append([_move(rng, flare) for _ in items])
 
         Session.objects.bulk_create(sessions)
+        # Each day's first session came after a check-in with none of the warning signs.
+        first_of_day: dict[dt.date, dt.datetime] = {}
+        for session in sessions:
+            first_of_day.setdefault(session.local_date, session.started_at)
+        SafetyCheck.objects.bulk_create(
+            SafetyCheck(
+                patient=patient,
+                answered_at=started - dt.timedelta(minutes=1),
+                local_date=day,
+                advice=Advice.CLEAR,
+            )
+            for day, started in first_of_day.items()
+        )
+        if demo.warning_signs:
+            evening = dt.datetime.combine(today - dt.timedelta(days=1), dt.time(20, 30), tzinfo=tz)
+            flags = [flag.code for flag in flags_for(demo.warning_signs)]
+            SafetyCheck.objects.create(
+                patient=patient,
+                answered_at=evening,
+                local_date=evening.date(),
+                flags=flags,
+                advice=advice_for(flags),
+            )
         versions = current_versions(item.exercise_id for item in items)
         SessionEntry.objects.bulk_create(
             SessionEntry.prescribed(
@@ -261,9 +288,15 @@ class Command(BaseCommand):
                 if status == SessionEntry.Status.DONE
                 else None,
                 effort=effort if status == SessionEntry.Status.DONE else "",
+                # The flare-up began with one exercise that hurt well above the start.
+                hurt=min(10, session.pain_before + 3)
+                if session.flagged and position == 0
+                else None,
             )
             for session, session_moves in zip(sessions, moves, strict=True)
-            for item, (status, shortfall, effort) in zip(items, session_moves, strict=True)
+            for position, (item, (status, shortfall, effort)) in enumerate(
+                zip(items, session_moves, strict=True)
+            )
         )
         if demo.flare_days_ago and min(demo.flare_days_ago) > 14:
             # An old flare-up the physio has already looked into.
