@@ -193,6 +193,9 @@ def test_a_patients_pages_and_htmx_buttons_work_under_the_policy(watch: PolicyWa
     expect(page.get_by_role("heading", name=re.compile(r"^Today"), level=1)).to_be_visible()
 
     page.get_by_role("link", name="Start a session").click()
+    expect(page).to_have_url(re.compile(r"/check-in/$"))
+    watch.settle()
+    page.get_by_role("button", name="None of these").click()
     expect(page).to_have_url(re.compile(r"/sessions/new/$"))
     watch.settle()
     page.get_by_role("group", name=PAIN_BEFORE).get_by_label("5", exact=True).check()
@@ -215,12 +218,27 @@ def test_a_patients_pages_and_htmx_buttons_work_under_the_policy(watch: PolicyWa
     assert_same_page(page, "marking an exercise done")
     watch.settle()
 
+    # "This hurt" opens in place and its answer swaps the row, under the policy too.
+    row.get_by_text("This hurt").click()
+    row.get_by_role("group", name=re.compile("How much does it hurt")).get_by_label(
+        "9", exact=True
+    ).check()
+    with page.expect_response(re.compile(r"/entries/\d+/hurt/$")) as hurt:
+        row.get_by_role("button", name=re.compile(r"^Save.*hurt")).click()
+    assert_strict_policy(hurt.value)
+    expect(row).to_contain_text("Stop this exercise for today")
+    assert_same_page(page, "saying an exercise hurt")
+    watch.settle()
+
     for path, heading in [
         ("/history/", "Your history"),
         ("/programme/", None),
         ("/exercises/", None),
         ("/exercises/bird-dog/", "Bird-dog"),
         ("/safety/", None),
+        ("/learn/", "Learn about back and hip pain"),
+        ("/learn/stretch-not-pain/", "A stretch, not pain"),
+        ("/progress/", "Your progress"),
     ]:
         watch.visit(path)
         if heading:

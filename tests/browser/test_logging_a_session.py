@@ -86,6 +86,10 @@ def test_a_patient_logs_a_whole_session_on_a_phone(phone_page: Page, live_server
     assert_no_sideways_scroll(page)
 
     page.get_by_role("link", name="Start a session").click()
+    # The day's safety check first: one tap when all is well.
+    expect(page).to_have_url(f"{live_server.url}/check-in/")
+    assert_no_sideways_scroll(page)
+    page.get_by_role("button", name="None of these").click()
     expect(page).to_have_url(f"{live_server.url}/sessions/new/")
     assert_no_sideways_scroll(page)
     choose_pain(page, PAIN_BEFORE, 6)
@@ -135,6 +139,7 @@ def test_the_journey_works_without_javascript(no_script_page: Page, live_server,
     page = no_script_page
     sign_in(page, live_server, patient)
     page.get_by_role("link", name="Start a session").click()
+    page.get_by_role("button", name="None of these").click()
     choose_pain(page, PAIN_BEFORE, 5)
     page.get_by_role("button", name="Start").click()
     expect(page.get_by_role("heading", name="Your session")).to_be_visible()
@@ -191,6 +196,10 @@ def test_a_keyboard_user_can_log_a_session(page: Page, live_server, patient):
     sign_in(page, live_server, patient)
 
     tab_to(page, "Start a session")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(f"{live_server.url}/check-in/")
+    tab_to(page, "None of these")
+    assert_focus_is_visible(page)
     page.keyboard.press("Enter")
     expect(page).to_have_url(f"{live_server.url}/sessions/new/")
 
