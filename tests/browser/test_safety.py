@@ -14,7 +14,7 @@ from tests.browser.test_logging_a_session import (
     choose_pain,
     entry_rows,
 )
-from tests.conftest import PASSWORD
+from tests.browser.test_physio_review import sign_in
 from tracking.models import SafetyCheck, Session
 from tracking.safety import BY_CODE, Advice
 
@@ -27,14 +27,6 @@ pytestmark = [
 
 BLADDER = BY_CODE["bladder_bowel"].question
 BANNER = "Warning signs reported"
-
-
-def sign_in(page: Page, live_server, user, lands_on: str) -> None:
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(f"{live_server.url}{lands_on}")
 
 
 def test_bladder_changes_lead_to_urgent_advice_and_an_alert_the_physio_must_mark_seen(
