@@ -210,6 +210,7 @@ def test_a_physio_answers_the_flaring_patient_who_then_sees_the_comment_and_new_
 
     # The next session follows the new dose; the one logged before keeps the old one.
     page.get_by_role("link", name="Start a session").click()
+    page.get_by_role("button", name="None of these").click()  # the day's safety check
     scale = page.get_by_role("group", name="How much pain do you have right now?")
     scale.get_by_label("4", exact=True).check()
     page.get_by_role("button", name="Start").click()
