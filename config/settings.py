@@ -201,6 +201,11 @@ LOG_RATE_LIMIT = env.str("LOG_RATE_LIMIT", default="60/m")
 # The number urgent advice tells patients to call. 112 reaches emergency services
 # from mobile phones across Europe and in many other countries; set the local one.
 EMERGENCY_NUMBER = env.str("EMERGENCY_NUMBER", default="112")
+
+# How long one second of the follow-along timers lasts, in milliseconds. Only
+# tests change it, to run a whole routine in seconds.
+GUIDED_SECOND_MS = 1000
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 SESSION_ENGINE = "qsessions.backends.db"

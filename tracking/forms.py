@@ -42,6 +42,23 @@ class PainField(forms.TypedChoiceField):
 
 class StartSessionForm(forms.Form):
     pain_before = PainField(label="How much pain do you have right now?")
+    # Set by the "Follow along" button: one exercise at a time, with timers.
+    guided = forms.BooleanField(required=False)
+
+
+class GuidedStepForm(forms.Form):
+    """Done or Skip, from one exercise's own screen."""
+
+    outcome = forms.ChoiceField(
+        choices=[
+            (SessionEntry.Status.DONE, "Done"),
+            (SessionEntry.Status.SKIPPED, "Skip"),
+        ],
+        error_messages={
+            "required": "Press Done or Skip.",
+            "invalid_choice": "Press Done or Skip.",
+        },
+    )
 
 
 class SafetyCheckForm(forms.Form):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import history, my_data, progress, review, safety, sessions, today
+from .views import guided, history, my_data, progress, review, safety, sessions, today
 
 app_name = "tracking"
 
@@ -34,6 +34,18 @@ urlpatterns = [
         "sessions/<id:session_id>/entries/<id:entry_id>/hurt/",
         sessions.entry_hurt,
         name="entry-hurt",
+    ),
+    # Follow along: one exercise per screen, with timers.
+    path("sessions/<id:session_id>/follow-along/", guided.resume, name="guided"),
+    path(
+        "sessions/<id:session_id>/follow-along/<id:entry_id>/",
+        guided.step,
+        name="guided-step",
+    ),
+    path(
+        "sessions/<id:session_id>/follow-along/<id:entry_id>/hurt/",
+        guided.hurt,
+        name="guided-hurt",
     ),
     # A patient's own data: who saw it, a copy, deleting it.
     path("account/data/", my_data.my_data, name="my-data"),

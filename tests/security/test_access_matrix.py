@@ -54,6 +54,8 @@ ATTEMPT = {
     "flags": "fever",
     "answer": "some",
     "hurt": "5",
+    "outcome": "done",
+    "guided": "on",
 }
 
 # Who may use each URL. Admin URLs follow one rule, below.
@@ -107,6 +109,9 @@ RULES: dict[str, str] = {
     "tracking:entry-done": PATIENT_OBJECT,
     "tracking:entry-skip": PATIENT_OBJECT,
     "tracking:entry-hurt": PATIENT_OBJECT,
+    "tracking:guided": PATIENT_OBJECT,
+    "tracking:guided-step": PATIENT_OBJECT,
+    "tracking:guided-hurt": PATIENT_OBJECT,
     "tracking:my-data": PATIENT,
     "tracking:export-json": PATIENT,
     "tracking:export-csv": PATIENT,
@@ -243,6 +248,9 @@ def url_of(pattern: str, world: dict) -> str:
         "tracking:entry-done": [session.pk, world["entry"].pk],
         "tracking:entry-skip": [session.pk, world["entry"].pk],
         "tracking:entry-hurt": [session.pk, world["entry"].pk],
+        "tracking:guided": [session.pk],
+        "tracking:guided-step": [session.pk, world["entry"].pk],
+        "tracking:guided-hurt": [session.pk, world["entry"].pk],
         "tracking:check-in-result": [world["check"].pk],
         "learn-topic": ["back-and-hip"],
         "tracking:patient-session": [patient.pk, session.pk],

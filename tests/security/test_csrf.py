@@ -97,6 +97,8 @@ POST_ONLY = [
         "tracking:check-in",
         "tracking:check-in-result",
         "tracking:entry-hurt",
+        "tracking:guided",
+        "tracking:guided-step",
         "tracking:session",
         "tracking:finish",
         "tracking:discard",

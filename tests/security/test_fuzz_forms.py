@@ -54,6 +54,7 @@ from hypothesis import strategies as st
 from accounts.models import Assignment, Invitation, Role, User
 from exercises.models import Exercise
 from tests.conftest import PASSWORD, current_code, finished_session, programme_post, signed_in
+from tracking.forms import PAIN_ERROR
 from tracking.models import (
     AlertAcknowledgement,
     AlertKind,
@@ -92,6 +93,8 @@ FORMS_FUZZED = [
     ("done and skip buttons", "tracking:entry-done, tracking:entry-skip"),
     ("SafetyCheckForm", "tracking:check-in"),
     ("HurtForm", "tracking:entry-hurt"),
+    ("GuidedStepForm", "tracking:guided-step"),
+    ("HurtForm", "tracking:guided-hurt"),
     ("discard button", "tracking:discard"),
     ("CommentForm", "tracking:comment"),
     ("CommentForm", "tracking:session-comment"),
@@ -524,7 +527,11 @@ PAIN = tuple(str(n) for n in range(11))
 
 
 @FUZZ
-@given(change=changes(pain_before=posted(*PAIN)), none_open=st.booleans(), how=SENDING)
+@given(
+    change=changes(pain_before=posted(*PAIN), guided=posted("on", "")),
+    none_open=st.booleans(),
+    how=SENDING,
+)
 def test_the_start_session_form_never_fails_whatever_is_posted(
     patient, patient_client, checked_in, change, none_open, how
 ):
@@ -658,6 +665,55 @@ def test_the_this_hurt_form_never_fails_whatever_is_posted(
 
     assert response.status_code in (200, 302)
     if response.status_code == 200 and not how.htmx:  # refused: nothing saved
+        entry.refresh_from_db()
+        assert entry.hurt == saved
+
+
+@FUZZ
+@given(
+    change=changes(outcome=posted("done", "skipped")),
+    which=st.integers(min_value=0),
+    session_id=URL_ID,
+    entry_id=URL_ID,
+    how=SENDING,
+)
+def test_the_follow_along_step_never_fails_whatever_is_posted(
+    patient, patient_client, checked_in, change, which, session_id, entry_id, how
+):
+    session, _ = Session.start(patient, pain_before=5)
+    entries = list(session.entries.order_by("pk"))
+    entry = entries[which % len(entries)]
+    saved = (entry.status, entry.sets_done)  # the session stays open from one example to the next
+    args = [
+        session.pk if session_id is None else session_id,
+        entry.pk if entry_id is None else entry_id,
+    ]
+
+    url = f"/sessions/{args[0]}/follow-along/{args[1]}/"
+    response = send(patient_client, url, {"outcome": "done"}, change, how)
+
+    assert response.status_code in (200, 302, 404)
+    moved_on = "HX-Push-Url" in response or "HX-Redirect" in response
+    if response.status_code in (200, 404) and not moved_on:  # refused: nothing saved
+        entry.refresh_from_db()
+        assert (entry.status, entry.sets_done) == saved
+
+
+@FUZZ
+@given(change=changes(hurt=posted(*PAIN)), which=st.integers(min_value=0), how=SENDING)
+def test_the_this_hurt_form_when_following_along_never_fails_whatever_is_posted(
+    patient, patient_client, change, which, how
+):
+    session, _ = Session.start(patient, pain_before=5)
+    entries = list(session.entries.order_by("pk"))
+    entry = entries[which % len(entries)]
+    saved = entry.hurt
+
+    url = reverse("tracking:guided-hurt", args=[session.pk, entry.pk])
+    response = send(patient_client, url, {"hurt": "6"}, change, how)
+
+    assert response.status_code in (200, 302)
+    if PAIN_ERROR in response.content.decode():  # refused: nothing saved
         entry.refresh_from_db()
         assert entry.hurt == saved
 
@@ -997,4 +1053,4 @@ def test_every_form_fuzzed_is_counted():
         for name, test in globals().items()
         if name.startswith("test_") and hasattr(test, "hypothesis")
     ]
-    assert len(fuzz_tests) == len(FORMS_FUZZED) == 27
+    assert len(fuzz_tests) == len(FORMS_FUZZED) == 29

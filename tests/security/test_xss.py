@@ -131,6 +131,14 @@ EXERCISE = (
     "exercises.Exercise.harder",
 )
 VERSION = tuple(label.replace(".Exercise.", ".HistoricalExercise.") for label in EXERCISE)
+# A follow-along step: the wording the session follows, and the physio's note.
+FOLLOW_ALONG = (
+    "exercises.Exercise.name",
+    "tracking.SessionEntry.note (in progress)",
+    "exercises.HistoricalExercise.start_position",
+    "exercises.HistoricalExercise.instructions",
+    "exercises.HistoricalExercise.feel",
+)
 
 
 def field_of(label: str) -> str:
@@ -253,6 +261,19 @@ PAGES = [
         "patient",
         lambda w: reverse("tracking:entry-hurt", args=[w.in_progress.pk, w.entry.pk]),
         ("exercises.Exercise.name",),
+    ),
+    Page(
+        "a follow-along step",
+        "patient",
+        lambda w: reverse("tracking:guided-step", args=[w.in_progress.pk, w.entry.pk]),
+        FOLLOW_ALONG,
+    ),
+    Page(
+        "a follow-along step (htmx)",
+        "patient",
+        lambda w: reverse("tracking:guided-step", args=[w.in_progress.pk, w.entry.pk]),
+        FOLLOW_ALONG,
+        htmx=True,
     ),
     Page(
         "an entry's row after Done (htmx)",

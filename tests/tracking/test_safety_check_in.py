@@ -178,6 +178,9 @@ GATED = [
     ("post", "entry-skip"),
     ("get", "entry"),
     ("post", "entry"),
+    ("get", "guided"),
+    ("get", "guided-step"),
+    ("post", "guided-step"),
 ]
 
 
@@ -185,10 +188,13 @@ def gated_request(
     client: Client, method: str, name: str, session: Session, headers: dict[str, str] | None = None
 ):
     entry = session.entries.get(order=1)
-    args = {"start": [], "session": [session.pk]}.get(name, [session.pk, entry.pk])
+    args = {"start": [], "session": [session.pk], "guided": [session.pk]}.get(
+        name, [session.pk, entry.pk]
+    )
     data = {
         "start": {"pain_before": "3"},
         "entry": {"status": "done", "sets_done": "1", "reps_done": "1"},
+        "guided-step": {"outcome": "done"},
     }.get(name, {})
     url = reverse(f"tracking:{name}", args=args)
     if method == "get":

@@ -45,6 +45,8 @@ def start_session(request: AuthedRequest) -> HttpResponse:
         session, created = Session.start(request.user, form.cleaned_data["pain_before"])
         if not created:
             messages.info(request, "You already have a session in progress, so here it is.")
+        if form.cleaned_data["guided"]:
+            return redirect("tracking:guided", session.pk)
         return redirect(session)
     return render(request, "tracking/start.html", {"form": form})
 
@@ -69,7 +71,7 @@ def _entry_form(entry: SessionEntry, data: object = None) -> EntryForm:
     return EntryForm(data, instance=entry, auto_id=f"entry-{entry.pk}-%s")
 
 
-def _hurt_form(entry: SessionEntry, data: QueryDict | None = None) -> HurtForm:
+def hurt_form_for(entry: SessionEntry, data: QueryDict | None = None) -> HurtForm:
     return HurtForm(
         data,
         initial={"hurt": entry.hurt},
@@ -82,7 +84,7 @@ def _session_context(session: Session) -> dict[str, object]:
     entries = list(session.entries.select_related("exercise"))
     return {
         "session": session,
-        "rows": [(entry, _entry_form(entry), _hurt_form(entry)) for entry in entries],
+        "rows": [(entry, _entry_form(entry), hurt_form_for(entry)) for entry in entries],
         "done": sum(entry.status == SessionEntry.Status.DONE for entry in entries),
         "total": len(entries),
     }
@@ -105,7 +107,7 @@ def _entry_response(
         "session": entry.session,
         "entry": entry,
         "form": form or _entry_form(entry),
-        "hurt_form": hurt_form or _hurt_form(entry),
+        "hurt_form": hurt_form or hurt_form_for(entry),
         "keep_open": keep_open,
         **_progress(entry.session),
     }
@@ -116,7 +118,7 @@ def _entry_response(
     return HttpResponse(row + progress)
 
 
-def _refuse_finished(request: AuthedRequest, session: Session) -> HttpResponse:
+def refuse_finished(request: AuthedRequest, session: Session) -> HttpResponse:
     messages.error(request, "This session is finished, so it can no longer be changed.")
     if request.htmx:
         return HttpResponseClientRedirect(session.get_absolute_url())
@@ -156,7 +158,7 @@ def _change_entry(
         return elsewhere
     change(entry)
     if not entry.save_if_session_open():
-        return _refuse_finished(request, entry.session)
+        return refuse_finished(request, entry.session)
     if request.htmx:
         return _entry_response(request, entry)
     return _back_to_row(entry)
@@ -169,14 +171,14 @@ def entry_edit(request: AuthedRequest, session_id: int, entry_id: int) -> HttpRe
     """Record what was actually done: sets, reps, how it felt, or a skip."""
     entry = get_entry_for(request, session_id, entry_id)
     if entry.session.is_finished:
-        return _refuse_finished(request, entry.session)
+        return refuse_finished(request, entry.session)
     if (elsewhere := check_in_needed(request, entry.session)) is not None:
         return elsewhere
     form = _entry_form(entry, request.POST or None)
     if request.method == "POST" and form.is_valid():
         entry = form.save(commit=False)
         if not entry.save_if_session_open():
-            return _refuse_finished(request, entry.session)
+            return refuse_finished(request, entry.session)
         if request.htmx:
             # Keep the form open, so keyboard focus stays on its Save button.
             return _entry_response(request, entry, keep_open=True)
@@ -198,11 +200,11 @@ def entry_hurt(request: AuthedRequest, session_id: int, entry_id: int) -> HttpRe
     never blocked, even when the day's check-in has stopped the exercising."""
     entry = get_entry_for(request, session_id, entry_id)
     if entry.session.is_finished:
-        return _refuse_finished(request, entry.session)
-    form = _hurt_form(entry, request.POST or None)
+        return refuse_finished(request, entry.session)
+    form = hurt_form_for(entry, request.POST or None)
     if request.method == "POST" and form.is_valid():
         if not entry.report_hurt(form.cleaned_data["hurt"]):
-            return _refuse_finished(request, entry.session)
+            return refuse_finished(request, entry.session)
         if entry.hurt_too_much:
             messages.warning(
                 request,
