@@ -199,7 +199,7 @@ def test_a_patients_pages_and_htmx_buttons_work_under_the_policy(watch: PolicyWa
     expect(page).to_have_url(re.compile(r"/sessions/new/$"))
     watch.settle()
     page.get_by_role("group", name=PAIN_BEFORE).get_by_label("5", exact=True).check()
-    page.get_by_role("button", name="Start").click()
+    page.get_by_role("button", name="Start", exact=True).click()
     expect(page.get_by_role("heading", name="Your session")).to_be_visible()
     watch.settle()
 
@@ -228,6 +228,23 @@ def test_a_patients_pages_and_htmx_buttons_work_under_the_policy(watch: PolicyWa
     assert_strict_policy(hurt.value)
     expect(row).to_contain_text("Stop this exercise for today")
     assert_same_page(page, "saying an exercise hurt")
+    watch.settle()
+
+    # Following along: the timer's script, its beep and the next exercise swapped in.
+    page.get_by_role("link", name="Follow along with timers, one at a time").click()
+    expect(page.get_by_text("Exercise 2 of 10")).to_be_visible()
+    page.get_by_label("Beep").check()
+    page.get_by_role("button", name="Start", exact=True).click()
+    seconds = page.get_by_role("timer")
+    expect(seconds).to_have_text(re.compile(r"^\d+$"))
+    expect(seconds).not_to_have_text(seconds.inner_text())
+    mark_same_page(page)
+    with page.expect_response(re.compile(r"/follow-along/\d+/$")) as step:
+        page.get_by_role("button", name=re.compile(r"^Done\b")).click()
+    assert step.value.request.headers.get("hx-request") == "true"
+    assert_strict_policy(step.value)
+    expect(page.get_by_text("Exercise 3 of 10")).to_be_visible()
+    assert_same_page(page, "moving on to the next exercise")
     watch.settle()
 
     for path, heading in [

@@ -93,7 +93,7 @@ def test_a_patient_logs_a_whole_session_on_a_phone(phone_page: Page, live_server
     expect(page).to_have_url(f"{live_server.url}/sessions/new/")
     assert_no_sideways_scroll(page)
     choose_pain(page, PAIN_BEFORE, 6)
-    page.get_by_role("button", name="Start").click()
+    page.get_by_role("button", name="Start", exact=True).click()
 
     expect(page.get_by_role("heading", name="Your session")).to_be_visible()
     assert_no_sideways_scroll(page)
@@ -141,7 +141,7 @@ def test_the_journey_works_without_javascript(no_script_page: Page, live_server,
     page.get_by_role("link", name="Start a session").click()
     page.get_by_role("button", name="None of these").click()
     choose_pain(page, PAIN_BEFORE, 5)
-    page.get_by_role("button", name="Start").click()
+    page.get_by_role("button", name="Start", exact=True).click()
     expect(page.get_by_role("heading", name="Your session")).to_be_visible()
 
     rows = entry_rows(page)

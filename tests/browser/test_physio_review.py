@@ -213,7 +213,7 @@ def test_a_physio_answers_the_flaring_patient_who_then_sees_the_comment_and_new_
     page.get_by_role("button", name="None of these").click()  # the day's safety check
     scale = page.get_by_role("group", name="How much pain do you have right now?")
     scale.get_by_label("4", exact=True).check()
-    page.get_by_role("button", name="Start").click()
+    page.get_by_role("button", name="Start", exact=True).click()
     expect(page.get_by_role("heading", name="Your session")).to_be_visible()
     entry = page.locator("ol.entries > li", has_text=EXERCISE)
     expect(entry.locator(".dose")).to_have_text("12 times")

@@ -95,7 +95,7 @@ def test_none_of_these_is_one_tap_and_is_not_asked_again_that_day(page: Page, li
     page.get_by_role("link", name="Start a session").click()
     page.get_by_role("button", name="None of these").click()
     choose_pain(page, PAIN_BEFORE, 3)
-    page.get_by_role("button", name="Start").click()
+    page.get_by_role("button", name="Start", exact=True).click()
     expect(entry_rows(page)).to_have_count(10)
     session = Session.objects.get(patient=patient)
     page.goto(f"{live_server.url}/sessions/{session.pk}/finish/")
@@ -115,7 +115,7 @@ def test_an_exercise_that_hurts_2_points_more_is_stopped_and_a_rise_ends_with_ad
     page.get_by_role("link", name="Start a session").click()
     page.get_by_role("button", name="None of these").click()
     choose_pain(page, PAIN_BEFORE, 3)
-    page.get_by_role("button", name="Start").click()
+    page.get_by_role("button", name="Start", exact=True).click()
 
     row = entry_rows(page).first
     row.get_by_text("This hurt").click()

@@ -1,0 +1,165 @@
+"""Following along in a real browser: the whole routine on a phone, hands-free between
+taps, with timers shortened by GUIDED_SECOND_MS; "This hurt" in landscape; and the
+plain pages without JavaScript."""
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.test_logging_a_session import (
+    PAIN_AFTER,
+    PAIN_BEFORE,
+    assert_no_sideways_scroll,
+    choose_pain,
+)
+from tests.browser.test_physio_review import sign_in
+from tracking.models import Programme, Session
+
+pytestmark = [
+    pytest.mark.browser,
+    # The live server needs committed data, so these tests are transactional.
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("migrated_data"),
+]
+
+LANDSCAPE_PHONE = {"width": 640, "height": 320}
+STEP = re.compile(r"/sessions/\d+/follow-along/\d+/$")
+
+
+def start_with_timers(page: Page, live_server, patient, pain: int = 4) -> None:
+    sign_in(page, live_server, patient, lands_on="/today/")
+    page.get_by_role("link", name="Start a session").click()
+    page.get_by_role("button", name="None of these").click()
+    choose_pain(page, PAIN_BEFORE, pain)
+    page.get_by_role("button", name="Start with timers, one at a time").click()
+    expect(page).to_have_url(STEP)
+
+
+def exercise_title(page: Page):
+    return page.get_by_role("heading", level=1)
+
+
+def timer_phase(page: Page):
+    return page.locator("[data-phase-title]")
+
+
+def test_a_patient_follows_the_whole_routine_on_a_phone(
+    phone_page: Page, live_server, patient, settings
+):
+    settings.GUIDED_SECOND_MS = 40  # 25 times as fast: a 5-second hold takes 0.2 s
+    page = phone_page
+    names = [item.exercise.name for item in Programme.for_patient(patient).items()]
+    start_with_timers(page, live_server, patient)
+
+    # One exercise per screen, with its timer: the script has taken over from the words.
+    expect(exercise_title(page)).to_have_text(names[0])
+    expect(page.get_by_text("Exercise 1 of 10")).to_be_visible()
+    expect(page.get_by_text("Hold 5 s each time")).to_be_visible()
+    expect(page.locator("[data-no-timer]")).to_be_hidden()
+    seconds = page.get_by_role("timer")
+    assert_no_sideways_scroll(page)
+
+    # The countdown appears when started, and runs down.
+    page.get_by_role("button", name="Start", exact=True).click()
+    expect(timer_phase(page)).to_have_text("Get into position")
+    expect(seconds).to_have_text(re.compile(r"^\d+$"))
+    first = seconds.inner_text()
+    expect(seconds).not_to_have_text(first)
+    expect(timer_phase(page)).to_have_text("Hold")
+    expect(page.locator("[data-phase-detail]")).to_have_text(re.compile(r"^Rep \d+ of 10$"))
+
+    # Paused, it stands still; resumed, it carries on.
+    page.get_by_role("button", name="Pause").click()
+    expect(page.get_by_role("button", name="Resume")).to_be_visible()
+    held = (seconds.inner_text(), page.locator("[data-phase-detail]").inner_text())
+    page.wait_for_timeout(600)  # 15 of the timer's seconds
+    assert (seconds.inner_text(), page.locator("[data-phase-detail]").inner_text()) == held
+    page.get_by_role("button", name="Resume").click()
+    expect(page.get_by_role("button", name="Pause")).to_be_visible()
+    expect(page.locator("[data-phase-detail]")).not_to_have_text(held[1])
+
+    # Every exercise, hands-free between a Start and a Done.
+    settings.GUIDED_SECOND_MS = 4
+    for number, name in enumerate(names, 1):
+        if number > 1:
+            expect(exercise_title(page)).to_have_text(name)
+            expect(page.get_by_text(f"Exercise {number} of 10")).to_be_visible()
+            # The new exercise's name is where reading starts again.
+            expect(exercise_title(page)).to_be_focused()
+            expect(page).to_have_title(re.compile(rf"^{name}: exercise {number} of 10"))
+            page.get_by_role("button", name="Start", exact=True).click()
+        expect(timer_phase(page)).to_have_text("All done", timeout=20_000)
+        page.get_by_role("button", name=re.compile(r"^Done\b")).click()
+
+    # Then the pain question, and the session is complete in the history.
+    expect(page).to_have_url(re.compile(r"/finish/$"))
+    expect(page.get_by_text("That was the last exercise. Well done!")).to_be_visible()
+    choose_pain(page, PAIN_AFTER, 3)
+    page.get_by_role("button", name="Save").click()
+    page.get_by_role("link", name="History", exact=True).click()
+    expect(page.locator(".session-summary").first).to_contain_text("10 of 10")
+    session = Session.objects.for_patient(patient).get()
+    assert session.is_finished
+    assert all(entry.as_prescribed for entry in session.entries.all())
+    # Pages swapped in by htmx are never kept in the browser's storage: health data.
+    assert page.evaluate("localStorage.getItem('htmx-history-cache')") is None
+
+
+def test_this_hurt_pauses_the_timer_and_says_to_stop_in_landscape(
+    new_context, live_server, patient, settings
+):
+    settings.GUIDED_SECOND_MS = 200
+    page = new_context(viewport=LANDSCAPE_PHONE).new_page()
+    start_with_timers(page, live_server, patient, pain=3)
+
+    # Turned sideways: the timer and the cues side by side, nothing off the screen.
+    timer, cues = page.locator(".guided-timer"), page.locator(".guided-cues")
+    timer_box, cues_box = timer.bounding_box(), cues.bounding_box()
+    assert timer_box and cues_box
+    assert cues_box["x"] >= timer_box["x"] + timer_box["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= LANDSCAPE_PHONE["width"]
+
+    # By keyboard: Start, then "This hurt", which pauses the count.
+    start = page.get_by_role("button", name="Start", exact=True)
+    start.focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("button", name="Pause")).to_be_focused()
+    page.get_by_text("This hurt").click()
+    expect(page.get_by_role("button", name="Resume")).to_be_visible()
+    page.get_by_role("group", name=re.compile("How much does it hurt")).get_by_label(
+        "7", exact=True
+    ).check()
+    page.get_by_role("button", name=re.compile(r"^Save.*hurt")).click()
+
+    expect(page.locator(".advice--stop")).to_contain_text("Stop this exercise for today")
+    expect(exercise_title(page)).to_have_text("Pelvic tilt")
+    entry = Session.objects.for_patient(patient).get().entries.get(order=1)
+    assert entry.hurt == 7
+    page.get_by_role("button", name=re.compile(r"^Skip\b")).click()
+    expect(exercise_title(page)).to_have_text("Glute bridge")
+    entry.refresh_from_db()
+    assert entry.status == "skipped"
+
+
+def test_without_javascript_it_is_plain_pages_one_exercise_at_a_time(
+    no_script_page: Page, live_server, patient
+):
+    page = no_script_page
+    start_with_timers(page, live_server, patient)
+
+    expect(exercise_title(page)).to_have_text("Pelvic tilt")
+    expect(page.get_by_text("Go at your own pace, counting each hold slowly")).to_be_visible()
+    expect(page.get_by_role("timer")).to_have_count(0)  # hidden: no script to run it
+    page.get_by_role("button", name=re.compile(r"^Done\b")).click()
+    expect(exercise_title(page)).to_have_text("Glute bridge")
+    page.get_by_role("button", name=re.compile(r"^Skip\b")).click()
+    expect(exercise_title(page)).to_have_text("Dead bug")
+    page.get_by_role("link", name="Back to Glute bridge").click()
+    expect(page.get_by_text("You skipped this one.")).to_be_visible()
+
+    page.get_by_role("link", name="Finish now and rate your pain").click()
+    choose_pain(page, PAIN_AFTER, 4)
+    page.get_by_role("button", name="Save").click()
+    statuses = Session.objects.for_patient(patient).get().entries.values_list("status", flat=True)
+    assert list(statuses[:3]) == ["done", "skipped", "todo"]
