@@ -34,7 +34,10 @@ class Step:
     kind: Kind
     seconds: int
     title: str
-    detail: str = ""
+    detail: str
+    # What a screen reader says as the step begins: short, as steps can come
+    # every few seconds.
+    spoken: str
 
     def as_json(self) -> dict[str, object]:
         return asdict(self)
@@ -52,18 +55,27 @@ def steps_for(dose: Dose) -> list[Step]:
     for set_number in range(1, dose.sets + 1):
         if set_number > 1:
             rest = dose.rest_seconds or SHORT_BREAK_SECONDS
-            work.append(Step(Kind.REST, rest, "Rest", f"Next: set {set_number} of {dose.sets}"))
+            then = f"Next: set {set_number} of {dose.sets}"
+            work.append(Step(Kind.REST, rest, "Rest", then, f"Rest {rest} seconds. {then}."))
         for rep in range(1, dose.reps + 1):
             for side in sides:
                 where = _where(rep, dose.reps, side, set_number, dose.sets)
                 if not dose.hold_seconds:
-                    work.append(Step(Kind.MOVE, SECONDS_PER_MOVEMENT, "Move", where))
+                    short = f"Rep {rep}" + (f", {side.split()[0]}" if side else "")
+                    work.append(Step(Kind.MOVE, SECONDS_PER_MOVEMENT, "Move", where, short))
                     continue
                 if work and work[-1].kind is Kind.HOLD:
                     relax = SECONDS_PER_MOVEMENT
-                    work.append(Step(Kind.RELAX, relax, "Relax", f"Next: {where}"))
-                work.append(Step(Kind.HOLD, dose.hold_seconds, "Hold", where))
-    ready = Step(Kind.READY, SECONDS_TO_GET_READY, "Get into position", f"Next: {work[0].detail}")
+                    work.append(Step(Kind.RELAX, relax, "Relax", f"Next: {where}", "Relax."))
+                hold = dose.hold_seconds
+                work.append(Step(Kind.HOLD, hold, "Hold", where, f"Hold {hold} seconds. {where}."))
+    ready = Step(
+        Kind.READY,
+        SECONDS_TO_GET_READY,
+        "Get into position",
+        f"Next: {work[0].detail}",
+        f"Get into position: {SECONDS_TO_GET_READY} seconds.",
+    )
     return [ready, *work]
 
 

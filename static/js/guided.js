@@ -1,14 +1,17 @@
 /* Follow along: the timers for one exercise, and the screen kept awake.
  *
  * The server sends every timed step of the dose in the timer's data-timer
- * attribute, as a list of {kind, seconds, title, detail}; this script only
- * walks through it. Without it the page still works: the dose is in words,
- * and Done, Skip and "This hurt" are plain forms.
+ * attribute, as a list of {kind, seconds, title, detail, spoken}; this script
+ * only walks through it. Without it the page still works: the dose is in
+ * words, and Done, Skip and "This hurt" are plain forms.
  */
 (() => {
   "use strict";
 
   const PREFERENCE = "backtrack.follow-along.";
+  // After a new exercise appears, its buttons wait this long, so a double tap
+  // on Done cannot also record the next exercise.
+  const SETTLE_MS = 700;
   let running = null; // the timer that is ticking, if any
   let wakeLock = null;
   let audio = null;
@@ -16,9 +19,9 @@
   /* Where the browser allows it, the screen stays on while this page is open. */
   async function keepAwake() {
     if (!("wakeLock" in navigator) || document.visibilityState !== "visible") return;
-    if (!document.querySelector("[data-timer]") || (wakeLock && !wakeLock.released)) return;
+    if (!document.querySelector("[data-timer]")) return;
     try {
-      wakeLock = await navigator.wakeLock.request("screen");
+      if (!wakeLock || wakeLock.released) wakeLock = await navigator.wakeLock.request("screen");
       document.querySelectorAll("[data-awake]").forEach((note) => { note.hidden = false; });
     } catch {
       wakeLock = null; // refused, on low battery for instance: the timers work anyway
@@ -89,6 +92,7 @@
     }
 
     start() {
+      this.stop();
       if (!audio && window.AudioContext) audio = new AudioContext(); // needs this tap
       this.index = 0;
       this.left = this.steps[0].seconds * this.secondMs;
@@ -101,6 +105,7 @@
     }
 
     resume() {
+      if (this.isRunning) return;
       if (running && running !== this) running.pause();
       running = this;
       this.last = performance.now();
@@ -112,10 +117,11 @@
     }
 
     pause() {
+      if (!this.isRunning) return;
       this.stop();
       this.root.dataset.state = "paused";
       this.toggle.textContent = "Resume";
-      this.say("Paused");
+      this.say("Paused.");
     }
 
     stop() {
@@ -129,31 +135,33 @@
       const now = performance.now();
       this.left -= now - this.last;
       this.last = now;
+      let ended = false;
+      // Back from a hidden tab, several steps may have passed: catch up, signal once.
       while (this.left <= 0) {
         this.index += 1;
         if (this.index >= this.steps.length) { this.finish(); return; }
-        this.signal(1);
+        ended = true;
         this.left += this.steps[this.index].seconds * this.secondMs;
-        this.show(true);
       }
-      this.show(false);
+      if (ended) this.signal(1);
+      this.show(ended);
     }
 
     show(isNew) {
       const step = this.steps[this.index];
-      const seconds = Math.max(1, Math.ceil(this.left / this.secondMs));
-      this.seconds.textContent = String(seconds);
+      this.seconds.textContent = String(Math.max(1, Math.ceil(this.left / this.secondMs)));
       this.progress.max = step.seconds;
       this.progress.value = step.seconds - this.left / this.secondMs;
       if (!isNew) return;
       this.root.dataset.kind = step.kind;
       this.title.textContent = step.title;
       this.detail.textContent = step.detail;
-      this.say(`${step.title}, ${step.seconds} seconds. ${step.detail}`);
+      this.say(step.spoken);
     }
 
     finish() {
       this.stop();
+      if (document.activeElement === this.restart) this.toggle.focus();
       this.root.dataset.state = "finished";
       this.root.dataset.kind = "finished";
       this.title.textContent = "All done";
@@ -185,8 +193,19 @@
     say(text) { this.announcer.textContent = text; }
   }
 
+  /* Saying it hurt pauses the count, which keeps its place while the answer is saved. */
+  function watchHurt(details) {
+    details.addEventListener("toggle", () => {
+      if (details.open && running) running.pause();
+    });
+  }
+
   function setUp(element) {
-    element.querySelectorAll("[data-timer]").forEach((root) => {
+    const within = (selector) => [
+      ...(element.matches(selector) ? [element] : []),
+      ...element.querySelectorAll(selector),
+    ];
+    within("[data-timer]").forEach((root) => {
       if (root.dataset.ready) return;
       root.dataset.ready = "true";
       const step = root.closest("#guided-step");
@@ -194,16 +213,21 @@
       step.querySelectorAll("[data-no-timer]").forEach((note) => { note.hidden = true; });
       keepAwake();
     });
-    // Telling that it hurt pauses the timer.
-    element.querySelectorAll("[data-hurt]").forEach((details) => {
-      details.addEventListener("toggle", () => {
-        if (details.open && running) running.pause();
-      });
-    });
-    // A new exercise swapped in: say so, and start reading from its name.
+    within("[data-hurt]").forEach(watchHurt);
+
     if (element.id === "guided-step") {
+      // A new exercise swapped in: say so, start reading from its name, and let
+      // a second tap meant for the last one land on nothing.
       document.title = element.dataset.title;
       element.querySelector("h1").focus();
+      const buttons = element.querySelectorAll(".guided-outcome button");
+      buttons.forEach((button) => { button.disabled = true; });
+      setTimeout(() => buttons.forEach((button) => { button.disabled = false; }), SETTLE_MS);
+    } else if (element.id === "guided-hurt") {
+      // The rating saved: read out what to do now. Refused: back to the scale.
+      const mistake = element.querySelector(".error");
+      if (mistake) element.querySelector("input").focus();
+      else document.getElementById("guided-record").focus();
     }
   }
 

@@ -116,7 +116,8 @@ def test_this_hurt_pauses_the_timer_and_says_to_stop_in_landscape(
     # Turned sideways: the timer and the cues side by side, nothing off the screen.
     timer, cues = page.locator(".guided-timer"), page.locator(".guided-cues")
     timer_box, cues_box = timer.bounding_box(), cues.bounding_box()
-    assert timer_box and cues_box
+    assert timer_box
+    assert cues_box
     assert cues_box["x"] >= timer_box["x"] + timer_box["width"]
     assert page.evaluate("document.documentElement.scrollWidth") <= LANDSCAPE_PHONE["width"]
 
@@ -130,10 +131,16 @@ def test_this_hurt_pauses_the_timer_and_says_to_stop_in_landscape(
     page.get_by_role("group", name=re.compile("How much does it hurt")).get_by_label(
         "7", exact=True
     ).check()
+    phase = timer_phase(page).inner_text()
     page.get_by_role("button", name=re.compile(r"^Save.*hurt")).click()
 
+    # The advice is read out first; the count is where it was, still paused.
     expect(page.locator(".advice--stop")).to_contain_text("Stop this exercise for today")
+    expect(page.locator("#guided-record")).to_be_focused()
     expect(exercise_title(page)).to_have_text("Pelvic tilt")
+    assert phase != "Ready when you are"
+    expect(timer_phase(page)).to_have_text(phase)
+    expect(page.get_by_role("button", name="Resume")).to_be_visible()
     entry = Session.objects.for_patient(patient).get().entries.get(order=1)
     assert entry.hurt == 7
     page.get_by_role("button", name=re.compile(r"^Skip\b")).click()
@@ -163,3 +170,32 @@ def test_without_javascript_it_is_plain_pages_one_exercise_at_a_time(
     page.get_by_role("button", name="Save").click()
     statuses = Session.objects.for_patient(patient).get().entries.values_list("status", flat=True)
     assert list(statuses[:3]) == ["done", "skipped", "todo"]
+
+
+def test_start_again_and_a_double_tap_do_not_run_away(new_context, live_server, patient, settings):
+    settings.GUIDED_SECOND_MS = 100
+    # A tall screen: the next exercise's Done lands right under the finger.
+    page = new_context(viewport={"width": 1280, "height": 1400}).new_page()
+    start_with_timers(page, live_server, patient)
+    seconds = page.get_by_role("timer")
+
+    # Start, start again, pause: the count stands still.
+    page.get_by_role("button", name="Start", exact=True).click()
+    expect(seconds).to_have_text(re.compile(r"^\d+$"))
+    page.get_by_role("button", name="Start again").click()
+    page.get_by_role("button", name="Pause").click()
+    held = seconds.inner_text()
+    page.wait_for_timeout(800)  # 8 of the timer's seconds
+    assert seconds.inner_text() == held
+    expect(timer_phase(page)).to_have_text("Get into position")
+
+    # Done, then a second tap just after the next exercise appears: it records nothing.
+    page.get_by_role("button", name=re.compile(r"^Done\b")).click()
+    expect(exercise_title(page)).to_have_text("Glute bridge")
+    page.get_by_role("button", name=re.compile(r"^Done\b")).click(force=True)
+    page.wait_for_timeout(1000)
+    entries = Session.objects.for_patient(patient).get().entries.order_by("order")
+    assert [entry.status for entry in entries[:2]] == ["done", "todo"]
+    # A moment later, Done works again.
+    page.get_by_role("button", name=re.compile(r"^Done\b")).click()
+    expect(exercise_title(page)).to_have_text("Dead bug")

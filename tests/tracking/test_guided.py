@@ -71,13 +71,14 @@ def dose(**fields) -> Exercise:
 def test_a_held_exercise_gets_ready_then_holds_with_a_rest_between_each():
     steps = steps_for(dose(reps=3, hold_seconds=5))
 
+    ready = f"Get into position: {SECONDS_TO_GET_READY} seconds."
     assert steps == [
-        Step(Kind.READY, SECONDS_TO_GET_READY, "Get into position", "Next: Rep 1 of 3"),
-        Step(Kind.HOLD, 5, "Hold", "Rep 1 of 3"),
-        Step(Kind.RELAX, SECONDS_PER_MOVEMENT, "Relax", "Next: Rep 2 of 3"),
-        Step(Kind.HOLD, 5, "Hold", "Rep 2 of 3"),
-        Step(Kind.RELAX, SECONDS_PER_MOVEMENT, "Relax", "Next: Rep 3 of 3"),
-        Step(Kind.HOLD, 5, "Hold", "Rep 3 of 3"),
+        Step(Kind.READY, SECONDS_TO_GET_READY, "Get into position", "Next: Rep 1 of 3", ready),
+        Step(Kind.HOLD, 5, "Hold", "Rep 1 of 3", "Hold 5 seconds. Rep 1 of 3."),
+        Step(Kind.RELAX, SECONDS_PER_MOVEMENT, "Relax", "Next: Rep 2 of 3", "Relax."),
+        Step(Kind.HOLD, 5, "Hold", "Rep 2 of 3", "Hold 5 seconds. Rep 2 of 3."),
+        Step(Kind.RELAX, SECONDS_PER_MOVEMENT, "Relax", "Next: Rep 3 of 3", "Relax."),
+        Step(Kind.HOLD, 5, "Hold", "Rep 3 of 3", "Hold 5 seconds. Rep 3 of 3."),
     ]
 
 
@@ -92,6 +93,18 @@ def test_a_per_side_hold_names_the_side_and_alternates():
         "Rep 2 of 2, right side",
     ]
     assert all(step.seconds == 30 for step in steps if step.kind is Kind.HOLD)
+    assert steps[1].spoken == "Hold 30 seconds. Rep 1 of 2, left side."
+
+
+def test_a_paced_per_side_rep_says_the_side_in_a_word():
+    steps = steps_for(dose(reps=2, per_side=True))
+
+    assert [step.spoken for step in steps[1:]] == [
+        "Rep 1, left",
+        "Rep 1, right",
+        "Rep 2, left",
+        "Rep 2, right",
+    ]
 
 
 def test_sets_are_separated_by_the_prescribed_rest():
@@ -106,6 +119,12 @@ def test_sets_are_separated_by_the_prescribed_rest():
         (Kind.REST, 30, "Next: set 3 of 3"),
         (Kind.MOVE, SECONDS_PER_MOVEMENT, "Rep 1 of 2, set 3 of 3"),
         (Kind.MOVE, SECONDS_PER_MOVEMENT, "Rep 2 of 2, set 3 of 3"),
+    ]
+    # Spoken briefly: a paced rep comes every few seconds.
+    assert [step.spoken for step in steps[1:4]] == [
+        "Rep 1",
+        "Rep 2",
+        "Rest 30 seconds. Next: set 2 of 3.",
     ]
 
 
@@ -245,6 +264,7 @@ def test_a_finished_session_cannot_be_followed_along_again(patient_client, sessi
 
     assert resumed["Location"] == session.get_absolute_url()
     assert shown.redirect_chain[-1][0] == session.get_absolute_url()
+    assert "This session is already finished and saved." in shown.content.decode()
     assert "This session is finished, so it can no longer be changed." in posted.content.decode()
     assert {row[1] for row in logged(session)} == {"todo"}
 
@@ -313,6 +333,40 @@ def test_without_javascript_the_step_says_how_to_go_on(patient_client, session):
     assert re.search(r'<section class="guided-timer"[^>]* hidden>', page)
     assert "Go at your own pace, counting each hold slowly in your head." in page
     assert f'action="{step_url(entry_named(session, TILT))}"' in page
+
+
+def test_a_done_exercise_shows_what_was_recorded_and_offers_to_carry_on(patient_client, session):
+    entry = session.entries.get(order=4)
+    entry.mark_done(sets_done=1, reps_done=2)
+    entry.save_if_session_open()
+
+    page = patient_client.get(step_url(entry)).content.decode()
+
+    # Nothing on the page can overwrite the 1 set of 2: no Done, no Skip.
+    assert "1 set of 2 each side. You can do it again if you like, or carry on." in page
+    assert 'name="outcome"' not in page
+    assert f'<a class="button guided-big" href="{resume_url(session)}">Carry on</a>' in page
+
+
+def test_a_skipped_exercise_can_still_be_done_or_passed_by(patient_client, session):
+    entry = session.entries.get(order=4)
+    entry.mark_skipped()
+    entry.save_if_session_open()
+
+    page = patient_client.get(step_url(entry)).content.decode()
+
+    assert "You skipped this one. You can still do it now, or carry on." in page
+    assert 'name="outcome" value="done"' in page
+    assert 'name="outcome" value="skipped"' not in page
+    assert f'href="{resume_url(session)}">Carry on</a>' in page
+
+
+def test_an_exercise_to_do_offers_done_and_skip_but_no_carry_on(patient_client, session):
+    page = patient_client.get(step_url(session.entries.get(order=4))).content.decode()
+
+    assert 'name="outcome" value="done"' in page
+    assert 'name="outcome" value="skipped"' in page
+    assert ">Carry on</a>" not in page
 
 
 def test_a_programme_with_an_exercise_left_out_has_fewer_steps(patient, patient_client):
@@ -488,7 +542,7 @@ def test_this_hurt_is_kept_and_the_step_says_to_stop(patient_client, session):
     assert "It hurt: 8 out of 10" in page
 
 
-def test_this_hurt_with_htmx_shows_the_same_step_with_its_advice(
+def test_this_hurt_with_htmx_swaps_its_own_part_and_the_record_not_the_timer(
     patient_client, session, htmx_headers
 ):
     entry = session.entries.get(order=2)
@@ -496,9 +550,26 @@ def test_this_hurt_with_htmx_shows_the_same_step_with_its_advice(
     response = patient_client.post(hurt_url(entry), {"hurt": "6"}, headers=htmx_headers)
 
     page = response.content.decode()
-    assert page.lstrip().startswith('<article id="guided-step"')
+    assert page.lstrip().startswith('<details id="guided-hurt"')
+    assert '<div id="guided-record" class="guided-record" tabindex="-1" hx-swap-oob="true">' in (
+        page
+    )
     assert "It hurt: 6 out of 10. Go gently" in page
+    assert 'id="guided-outcome" class="guided-outcome" hx-swap-oob="true"' in page
+    assert "data-timer" not in page
     assert "HX-Push-Url" not in response
+
+
+def test_when_it_hurt_too_much_skip_becomes_the_main_button(patient_client, session):
+    entry = session.entries.get(order=2)  # pain before is 5: 7 is 2 more
+
+    page = patient_client.post(hurt_url(entry), {"hurt": "7"}, follow=True).content.decode()
+
+    done = re.search(r'<button type="submit" name="outcome" value="done" class="([^"]*)"', page)
+    skip = re.search(r'<button type="submit" name="outcome" value="skipped" class="([^"]*)"', page)
+    assert done
+    assert skip
+    assert (done.group(1), skip.group(1)) == ("guided-big secondary", "guided-big")
 
 
 @pytest.mark.parametrize("hurt", ["", "11", "-1", "x"])
@@ -510,7 +581,7 @@ def test_a_bad_hurt_rating_gets_a_message_and_keeps_the_form_open(patient_client
     page = response.content.decode()
     assert response.status_code == 200
     assert "Choose a number from 0 (no pain) to 10 (worst pain imaginable)." in page
-    assert re.search(r'<details class="entry-more guided-hurt" data-hurt open>', page)
+    assert '<details id="guided-hurt" class="entry-more guided-hurt" data-hurt open>' in page
     entry.refresh_from_db()
     assert entry.hurt is None
 

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect, push_url
@@ -58,6 +59,9 @@ def resume(request: AuthedRequest, session_id: int) -> HttpResponse:
 def step(request: AuthedRequest, session_id: int, entry_id: int) -> HttpResponse:
     """One exercise: its cues, dose and timer; Done or Skip moves on."""
     entry = get_entry_for(request, session_id, entry_id)
+    if entry.session.is_finished and request.method == "GET":  # back to a finished session
+        messages.info(request, "This session is already finished and saved.")
+        return redirect(entry.session)
     if entry.session.is_finished:
         return refuse_finished(request, entry.session)
     if (elsewhere := check_in_needed(request, entry.session)) is not None:
@@ -84,12 +88,29 @@ def hurt(request: AuthedRequest, session_id: int, entry_id: int) -> HttpResponse
     if entry.session.is_finished:
         return refuse_finished(request, entry.session)
     hurt_form = hurt_form_for(entry, request.POST)
-    if not hurt_form.is_valid():
-        return _render_step(request, entry, hurt_form=hurt_form)
-    if not entry.report_hurt(hurt_form.cleaned_data["hurt"]):
-        return refuse_finished(request, entry.session)
-    # The step shows what to do now: stop this one, or go gently.
-    return _render_step(request, entry) if request.htmx else redirect(step_url(entry))
+    if hurt_form.is_valid():
+        if not entry.report_hurt(hurt_form.cleaned_data["hurt"]):
+            return refuse_finished(request, entry.session)
+        if not request.htmx:  # the step shows what to do now: stop this one, or go gently
+            return redirect(step_url(entry))
+        hurt_form = hurt_form_for(entry)
+    if request.htmx:
+        return _hurt_response(request, entry, hurt_form)
+    return _render_step(request, entry, hurt_form=hurt_form)
+
+
+def _hurt_response(
+    request: AuthedRequest, entry: SessionEntry, hurt_form: HurtForm
+) -> HttpResponse:
+    """ "This hurt" again, with the record and the buttons under it out of band: the
+    rest of the step, its running timer included, stays as it is."""
+    context = {"session": entry.session, "entry": entry, "hurt_form": hurt_form}
+    parts = [
+        render_to_string(f"{TEMPLATE}#hurt", context, request=request),
+        render_to_string(f"{TEMPLATE}#record", {**context, "oob": True}, request=request),
+        render_to_string(f"{TEMPLATE}#outcome", {**context, "oob": True}, request=request),
+    ]
+    return HttpResponse("".join(parts))
 
 
 def _move_on(request: AuthedRequest, entry: SessionEntry) -> HttpResponse:
