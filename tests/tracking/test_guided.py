@@ -162,6 +162,7 @@ def test_every_dose_times_each_rep_on_each_side_in_each_set(sets, reps, hold, pe
     assert kinds[0] is Kind.READY
     assert kinds[-1] in (Kind.HOLD, Kind.MOVE)
     assert len(work) == sets * reps * (2 if per_side else 1)
+    assert len({step.detail for step in work}) == len(work)  # each says which rep, side, set
     assert {step.seconds for step in work} == {hold or SECONDS_PER_MOVEMENT}
     assert kinds.count(Kind.REST) == sets - 1
     assert all(step.seconds >= 1 for step in steps)
@@ -333,6 +334,32 @@ def test_without_javascript_the_step_says_how_to_go_on(patient_client, session):
     assert re.search(r'<section class="guided-timer"[^>]* hidden>', page)
     assert "Go at your own pace, counting each hold slowly in your head." in page
     assert f'action="{step_url(entry_named(session, TILT))}"' in page
+
+
+def test_a_step_shown_asks_nothing_of_the_patient_yet(patient_client, session):
+    page = patient_client.get(step_url(session.entries.get(order=1))).content.decode()
+
+    assert "Press Done or Skip." not in page
+    assert 'role="alert"' not in page
+
+
+def test_a_step_links_back_to_the_exercise_before_it(patient_client, session):
+    first, second, third = session.entries.order_by("order")[:3]
+
+    page = patient_client.get(step_url(third)).content.decode()
+    opening = patient_client.get(step_url(first)).content.decode()
+
+    assert f'<a href="{step_url(second)}" hx-get="{step_url(second)}"' in page
+    assert ">Back to Glute bridge</a>" in page
+    assert "Back to" not in opening
+
+
+def test_a_skip_is_not_counted_as_done(patient_client, session):
+    entry = session.entries.get(order=1)
+
+    response = patient_client.post(step_url(entry), {"outcome": "skipped"}, follow=True)
+
+    assert "Exercise 2 of 10 · 0 done" in response.content.decode()
 
 
 def test_a_done_exercise_shows_what_was_recorded_and_offers_to_carry_on(patient_client, session):
@@ -584,6 +611,18 @@ def test_a_bad_hurt_rating_gets_a_message_and_keeps_the_form_open(patient_client
     assert '<details id="guided-hurt" class="entry-more guided-hurt" data-hurt open>' in page
     entry.refresh_from_db()
     assert entry.hurt is None
+
+
+def test_a_bad_hurt_rating_on_a_finished_session_is_refused_not_shown(patient_client, session):
+    session.finish(pain_after=3, notes="", flagged=False)
+    entry = session.entries.get(order=2)
+
+    response = patient_client.post(hurt_url(entry), {"hurt": "eleven"}, follow=True)
+
+    assert response.redirect_chain[-1][0] == session.get_absolute_url()
+    assert "This session is finished, so it can no longer be changed." in (
+        response.content.decode()
+    )
 
 
 def test_this_hurt_is_only_posted(patient_client, session):

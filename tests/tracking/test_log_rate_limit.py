@@ -98,3 +98,39 @@ def test_the_limit_lifts_after_a_minute(patient, session):
         t.shift(dt.timedelta(minutes=1))
 
         assert client.post(done_url(session, entries[5])).status_code == 302
+
+
+def guided_url(session, entry) -> str:
+    return reverse("tracking:guided-step", args=[session.pk, entry.pk])
+
+
+def test_following_along_counts_against_the_same_limit(checked_in, patient_client, session):
+    entries = list(session.entries.order_by("order"))
+    for entry in entries[:3]:
+        patient_client.post(done_url(session, entry))
+    answers = [
+        patient_client.post(guided_url(session, entry), {"outcome": "done"}).status_code
+        for entry in entries[3:6]
+    ]
+
+    assert answers == [302, 302, 429]
+    entries[5].refresh_from_db()
+    assert entries[5].status == "todo"
+
+
+def test_saying_it_hurt_while_following_along_is_not_stopped_by_the_logging_limit(
+    checked_in, patient_client, session
+):
+    entries = list(session.entries.order_by("order"))
+    for entry in entries[:5]:
+        patient_client.post(guided_url(session, entry), {"outcome": "done"})
+    assert (
+        patient_client.post(guided_url(session, entries[5]), {"outcome": "done"}).status_code == 429
+    )
+
+    url = reverse("tracking:guided-hurt", args=[session.pk, entries[5].pk])
+    response = patient_client.post(url, {"hurt": "7"})
+
+    assert response.status_code == 302
+    entries[5].refresh_from_db()
+    assert entries[5].hurt == 7
