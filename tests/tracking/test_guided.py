@@ -349,7 +349,7 @@ def test_a_step_links_back_to_the_exercise_before_it(patient_client, session):
     page = patient_client.get(step_url(third)).content.decode()
     opening = patient_client.get(step_url(first)).content.decode()
 
-    assert f'<a href="{step_url(second)}" hx-get="{step_url(second)}"' in page
+    assert f'<a href="{step_url(second)}" data-hx-get="{step_url(second)}"' in page
     assert ">Back to Glute bridge</a>" in page
     assert "Back to" not in opening
 
@@ -578,11 +578,11 @@ def test_this_hurt_with_htmx_swaps_its_own_part_and_the_record_not_the_timer(
 
     page = response.content.decode()
     assert page.lstrip().startswith('<details id="guided-hurt"')
-    assert '<div id="guided-record" class="guided-record" tabindex="-1" hx-swap-oob="true">' in (
+    assert '<div id="guided-record" class="guided-record" tabindex="-1" data-hx-swap-oob="true">' in (
         page
     )
     assert "It hurt: 6 out of 10. Go gently" in page
-    assert 'id="guided-outcome" class="guided-outcome" hx-swap-oob="true"' in page
+    assert 'id="guided-outcome" class="guided-outcome" data-hx-swap-oob="true"' in page
     assert "data-timer" not in page
     assert "HX-Push-Url" not in response
 

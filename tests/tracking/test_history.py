@@ -77,7 +77,7 @@ def test_history_links_have_real_hrefs_for_no_javascript(patient_client, make_se
 
     html = patient_client.get(reverse("tracking:history")).content.decode()
 
-    assert 'href="?page=2" hx-get="?page=2"' in html
+    assert 'href="?page=2" data-hx-get="?page=2"' in html
 
 
 def test_history_shows_only_your_own_sessions(patient_client, make_sessions, other_patient):

@@ -112,7 +112,7 @@ def test_done_with_htmx_returns_the_row_and_the_progress(patient_client, session
     assert f'<li id="entry-{entry.pk}" class="entry entry--done">' in html
     assert "<html" not in html
     assert 'id="progress"' in html
-    assert 'hx-swap-oob="innerHTML"' in html
+    assert 'data-hx-swap-oob="innerHTML"' in html
     assert "1 of 10 exercises done" in html
 
 
