@@ -4,10 +4,11 @@ import datetime as dt
 import re
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import Locator, Page, expect
 
-from accounts.models import User
+from accounts.models import Assignment, User
 from tests.conftest import PASSWORD, finished_session
 
 pytestmark = [
@@ -90,3 +91,38 @@ def test_without_javascript_the_range_switch_is_a_plain_link(
     expect(page.get_by_role("heading", name="Sessions, day by day: 12 weeks")).to_be_visible()
     expect(calendar_cells(page)).to_have_count(84)
     expect(range_link(page, "12 weeks")).to_have_attribute("aria-current", "true")
+
+
+# A legend swatch is a small mark beside its words: about one line of text high.
+SWATCH_MAX_WIDTH = 40
+SWATCH_MAX_HEIGHT = 24
+
+
+def assert_legend_swatches_are_small(page: Page) -> None:
+    swatches = page.locator("#progress .legend svg")
+    expect(swatches).to_have_count(7)  # five kinds of day, pain before and pain after
+    for swatch in swatches.all():
+        expect(swatch).to_be_visible()
+        box = swatch.bounding_box()
+        assert box is not None, f"{page.url}: a legend swatch has no box"
+        assert 8 <= box["width"] <= SWATCH_MAX_WIDTH, f"{page.url}: swatch {box}"
+        assert 8 <= box["height"] <= SWATCH_MAX_HEIGHT, f"{page.url}: swatch {box}"
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_legend_swatches_stay_small_on_a_phone_and_a_desk(
+    new_context, live_server, history, physio, width
+):
+    Assignment.objects.create(patient=history, physio=physio)
+    page = new_context(viewport={"width": width, "height": 800}).new_page()
+    sign_in_and_open_progress(page, live_server, history)
+    assert_legend_swatches_are_small(page)
+
+    page.get_by_role("button", name="Sign out").click()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill(physio.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(f"{live_server.url}/patients/")
+    page.goto(live_server.url + reverse("tracking:patient", args=[history.pk]))
+    assert_legend_swatches_are_small(page)
