@@ -1,5 +1,6 @@
 """Template habits that Django does not check for us."""
 
+import re
 from pathlib import Path
 
 from django.conf import settings
@@ -18,3 +19,17 @@ def test_no_template_comment_spans_lines():
     ]
 
     assert unclosed == []
+
+
+def test_every_datetime_attribute_goes_through_the_html_datetime_filter():
+    """Django's `date:"c"` keeps microseconds, which HTML refuses in `datetime`:
+    every such attribute is written by the one filter that drops them."""
+    attribute = re.compile(r"""\bdatetime=(["'])(.*?)\1""")
+    written_otherwise = [
+        f"{path.relative_to(TEMPLATES)}: {value}"
+        for path in sorted(TEMPLATES.rglob("*.html"))
+        for _, value in attribute.findall(path.read_text())
+        if not re.fullmatch(r"\{\{ *[\w.]+\|html_datetime *\}\}", value)
+    ]
+
+    assert written_otherwise == []

@@ -63,6 +63,17 @@ def test_each_view_shows_its_date_and_time(patient_page, physio, patient):
     assert '<time datetime="2026-03-04T14:05:00+00:00">' in page
 
 
+def test_the_machine_readable_time_is_valid_html_without_microseconds(
+    patient_page, physio, patient
+):
+    """HTML allows at most three digits after the second: the record keeps six."""
+    viewed(physio, patient, dt.datetime(2026, 3, 4, 14, 5, 7, 123456, tzinfo=dt.UTC))
+
+    page = patient_page()
+
+    assert '<time datetime="2026-03-04T14:05:07+00:00">' in page
+
+
 def test_dates_are_shown_in_the_patients_own_time_zone(make_user, physio):
     auckland = make_user("kiri", Role.PATIENT, first_name="Kiri", timezone="Pacific/Auckland")
     # Just before midnight in London is lunchtime the next day in Auckland (UTC+13).

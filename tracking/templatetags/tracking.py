@@ -2,6 +2,7 @@ import datetime as dt
 from fractions import Fraction
 
 from django import template
+from django.utils import timezone
 
 from ..review import format_pain
 
@@ -34,3 +35,19 @@ def days_ago(days: int | None) -> str:
 def pain(value: Fraction | float | None) -> str:
     """An average pain score to one decimal place, without a trailing ".0"."""
     return "" if value is None else format_pain(value)
+
+
+@register.filter
+def html_datetime(value: dt.datetime | dt.date | None) -> str:
+    """A date or time for a `datetime` attribute, as HTML accepts it.
+
+    A time is given in the current time zone, to the second: Django's `date:"c"`
+    keeps microseconds, and HTML allows at most three digits after the second.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        return value.isoformat(timespec="seconds")
+    return value.isoformat()
