@@ -720,8 +720,8 @@ def test_each_range_is_a_plain_link_that_htmx_turns_into_a_swap(patient, history
         current = ' aria-current="true"' if key == "12w" else ""
         assert (
             f'<a href="/progress/?range={key}#progress" data-hx-get="/progress/?range={key}"'
-            f' data-hx-target="#progress" data-hx-swap="outerHTML" data-hx-push-url="/progress/?range={key}'
-            f'#progress"{current}>{label}</a>'
+            f' data-hx-target="#progress" data-hx-swap="outerHTML"'
+            f' data-hx-push-url="/progress/?range={key}#progress"{current}>{label}</a>'
         ) in page
     assert "Sessions, day by day: 12 weeks" in page
     assert page.count('width="34" height="34"') == 84
@@ -840,7 +840,8 @@ def test_the_physio_sees_the_same_section_on_the_patients_page(physio, patient, 
     assert "<dt>Streak now</dt>" in page
     patient_page = f"/patients/{patient.pk}/"
     assert (
-        f'<a href="{patient_page}?range=12w#progress" data-hx-get="{patient_page}progress/?range=12w"'
+        f'<a href="{patient_page}?range=12w#progress"'
+        f' data-hx-get="{patient_page}progress/?range=12w"'
     ) in page
 
 
