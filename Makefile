@@ -9,6 +9,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 CHROMIUM ?= /usr/bin/chromium
+JAVA ?= /usr/bin/java
 PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes
 # Development defaults; a real deployment sets its own environment instead.
 DEV_ENV := DEBUG=true
@@ -38,13 +39,26 @@ $(CHROMIUM):
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 
+# The HTML check runs the Nu HTML Checker (npm's vnu-jar, pinned in package-lock.json) on Java.
+$(JAVA):
+	@if [ "$$(id -u)" != 0 ]; then \
+		echo "The HTML check needs Java: run 'sudo apt-get install default-jre-headless', then make test again." >&2; \
+		exit 1; \
+	fi
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
 run: $(VENV)/.runtime  ## Set up, load the routine and demo accounts, and serve on http://127.0.0.1:8000
 	$(DEV_ENV) $(BIN)/python manage.py migrate --noinput
 	$(DEV_ENV) $(BIN)/python manage.py demo_data
 	@echo "Serving BackTrack on http://$(HOST):$(PORT)/ (Ctrl+C to stop)"
 	$(DEV_ENV) $(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
 
-test: $(VENV)/.dev $(CHROMIUM)  ## Run the whole suite, browser tests included
+test: $(VENV)/.dev $(CHROMIUM) $(JAVA) node_modules/.package-lock.json  ## Run the whole suite, browser tests included
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev  ## ruff (lint and format), mypy, and bandit (no medium or high findings)
@@ -72,4 +86,4 @@ restore: $(VENV)/.runtime  ## Replace the whole database with a backup: make res
 	$(DEV_ENV) $(BIN)/python manage.py restore "$(FILE)"
 
 clean:  ## Remove the virtual environment, caches and collected static files
-	rm -rf $(VENV) staticfiles .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules staticfiles .pytest_cache .mypy_cache .ruff_cache

@@ -148,6 +148,9 @@ TEMPLATES = [
     },
 ]
 
+# Django's form rendering, less two pieces of invalid HTML (see config/forms.py).
+FORM_RENDERER = "config.forms.FormRenderer"
+
 # Database: an SQLite file beside manage.py unless DATABASE_URL says otherwise.
 _DATABASE_URL_HELP = (
     "DATABASE_URL must look like postgres://user:password@host:5432/name "
