@@ -128,11 +128,11 @@ def patient_pages() -> list[tuple[str, str]]:
     ]
     rendered = [render(page) for page in pages]  # before the session ends
     # Finished as a patient does, so the page also shows the message that says so.
-    finished = ben_client.post(
+    pain_went_up = ben_client.post(
         reverse("tracking:finish", args=[under_way.pk]), {"pain_after": 7}, follow=True
-    )
-    assert "Your pain went up" in finished.content.decode()
-    return [*rendered, ("patient pain went up", finished.content.decode())]
+    ).content.decode()
+    assert "Your pain went up" in pain_went_up
+    return [*rendered, ("patient pain went up", pain_went_up)]
 
 
 def physio_pages() -> list[tuple[str, str]]:
