@@ -181,6 +181,7 @@ def vnu_errors(files: list[Path]) -> list[dict]:
         check=False,
         timeout=300,
     )
+    assert result.stderr.lstrip().startswith("{"), f"vnu did not run:\n{result.stderr[-2000:]}"
     return json.loads(result.stderr)["messages"]
 
 
