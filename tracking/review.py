@@ -315,6 +315,9 @@ def _add_alerts(result: list[Progress], patients: QuerySet[User]) -> None:
         .only("pk", "patient_id", "local_date", "flags", "advice")
     ):
         red_flags[check.patient_id].append(red_flag_alert(check))
+    for alerts in red_flags.values():
+        # Newest first, but a call for emergency care before any sign that was not one.
+        alerts.sort(key=lambda alert: not alert.urgent)
 
     hurt: dict[int, list[Alert]] = defaultdict(list)
     for entry_id, session_id, patient_id, day, pain_before, pain, name in (

@@ -403,6 +403,21 @@ def test_the_caseload_shows_warning_signs_on_top_urgent_ones_first(
     assert [row.patient for row in response.context["rows"]] == [other_patient, patient]
 
 
+def test_within_a_patients_row_urgent_signs_come_before_newer_contact_ones(
+    physio_client, patient, assigned
+):
+    with time_machine.travel(timezone.now() - dt.timedelta(days=2)):
+        urgent = SafetyCheck.answer(patient, ["bladder_bowel"])
+    contact = SafetyCheck.answer(patient, ["fever"])
+
+    response = physio_client.get(reverse("tracking:caseload"))
+
+    [row] = response.context["rows"]
+    assert [alert.key for alert in row.red_flags] == [str(urgent.pk), str(contact.pk)]
+    card = response.content.decode().split('<ul class="caseload">')[1]
+    assert card.index("Urgent: reported bladder") < card.index("Reported fever")
+
+
 def test_the_caseload_has_no_warning_banner_when_nothing_was_reported(
     physio_client, patient, assigned
 ):
