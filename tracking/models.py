@@ -18,7 +18,7 @@ from audit.models import Action, Target
 from exercises.models import MAX_REPS, MAX_SETS, Dose, Exercise, current_versions
 
 from .changes import describe_changes
-from .safety import Advice, RedFlag, advice_for, flags_for
+from .safety import Advice, RedFlag, advice_for, asked_codes, contact_within, flags_for
 
 PAIN_MIN = 0
 PAIN_MAX = 10
@@ -872,7 +872,7 @@ class SafetyCheck(models.Model):
     def answer(cls, patient: User, codes: Iterable[str]) -> SafetyCheck:
         """Keep the patient's answer, routed to its advice. The same answer given
         again the same day (a double tap) is the answer already kept."""
-        flags = [flag.code for flag in flags_for(codes)]
+        flags = asked_codes(codes)
         now = timezone.now()
         day = timezone.localdate(now, patient.tzinfo)
         # Locked, so two taps at once cannot both find nothing and both write.
@@ -921,6 +921,11 @@ class SafetyCheck(models.Model):
     @property
     def red_flags(self) -> list[RedFlag]:
         return flags_for(self.flags)
+
+    @property
+    def contact_within(self) -> str:
+        """How soon to contact the physio or a doctor, e.g. "today or tomorrow"."""
+        return contact_within(self.flags)
 
 
 class AlertKind(models.TextChoices):

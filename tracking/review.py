@@ -405,9 +405,12 @@ def session_alerts(sessions: list[Session]) -> list[Alert]:
 def red_flag_alert(check: SafetyCheck) -> Alert:
     signs = "; ".join(flag.summary for flag in check.red_flags)
     if check.advice == Advice.URGENT:
-        said = "Urgent: reported {signs} on {day}, and was told to get emergency care now"
+        said = "Urgent: reported {signs} on {day}, and was told to get medical help now"
     else:
-        said = "Reported {signs} on {day}, and was told to contact you or a doctor first"
+        said = (
+            "Reported {signs} on {day}, and was told to contact you or a doctor "
+            f"{check.contact_within} and not to exercise until then"
+        )
     return Alert(
         AlertKind.RED_FLAG,
         str(check.pk),

@@ -578,8 +578,9 @@ def test_this_hurt_with_htmx_swaps_its_own_part_and_the_record_not_the_timer(
 
     page = response.content.decode()
     assert page.lstrip().startswith('<details id="guided-hurt"')
-    assert '<div id="guided-record" class="guided-record" tabindex="-1" data-hx-swap-oob="true">' in (
-        page
+    assert (
+        '<div id="guided-record" class="guided-record" tabindex="-1" data-hx-swap-oob="true">'
+        in (page)
     )
     assert "It hurt: 6 out of 10. Go gently" in page
     assert 'id="guided-outcome" class="guided-outcome" data-hx-swap-oob="true"' in page
@@ -632,7 +633,7 @@ def test_this_hurt_is_only_posted(patient_client, session):
 
 
 def test_this_hurt_stays_open_after_a_warning_sign(patient_client, patient, session):
-    SafetyCheck.answer(patient, ["weakness_fast"])
+    SafetyCheck.answer(patient, ["weakness"])
     entry = session.entries.get(order=2)
 
     patient_client.post(hurt_url(entry), {"hurt": 8})

@@ -17,8 +17,17 @@ from tracking.models import AlertAcknowledgement, AlertKind, SafetyCheck, Sessio
 from tracking.review import progress_for
 from tracking.safety import BY_CODE, RED_FLAGS, Advice
 
-# Written out, not read from the list: these are the ones that need emergency care.
-URGENT_CODES = {"bladder_bowel", "saddle_numbness", "weakness_fast"}
+# Written out, not read from the list: these are the ones that need medical help now.
+# Any worsening or spreading nerve symptom is one of them, however slowly it changes.
+URGENT_CODES = {"bladder_bowel", "saddle_numbness", "weakness", "spreading"}
+# And how soon each of the others needs the physio or a doctor.
+CONTACT_WITHIN = {
+    "fever": "today or tomorrow",
+    "injury": "today or tomorrow",
+    "severe_pain": "today or tomorrow",
+    "daily_activities": "within a few days",
+    "not_improving": "within a few days",
+}
 LONDON = zoneinfo.ZoneInfo("Europe/London")
 
 
@@ -81,11 +90,15 @@ def test_each_warning_sign_is_kept_and_leads_to_its_advice(patient_client, patie
         assert check.advice == Advice.URGENT
         assert "<h1>Get emergency care now</h1>" in page
         assert 'href="tel:999"' in page
+        assert "today at the latest" in page
     else:
         assert check.advice == Advice.CONTACT
         assert "<h1>Talk to your physio or doctor first</h1>" in page
-        assert "Contact your physio or your doctor before you exercise again" in page
+        assert f"Contact your physio or your doctor {CONTACT_WITHIN[flag.code]}," in page
+        assert "Do not exercise until you have talked to them" in page
         assert "<h1>Get emergency care now</h1>" not in page
+    assert "We have let your physio know" not in page
+    assert "the next time they open BackTrack. Do not wait for them to reply." in page
 
 
 def test_one_urgent_sign_among_others_makes_the_advice_urgent(patient_client, patient):
@@ -93,7 +106,7 @@ def test_one_urgent_sign_among_others_makes_the_advice_urgent(patient_client, pa
 
     check = SafetyCheck.objects.get(patient=patient)
     assert check.advice == Advice.URGENT
-    assert check.flags == ["saddle_numbness", "fever", "spreading"]  # in the list's own order
+    assert check.flags == ["saddle_numbness", "spreading", "fever"]  # in the list's own order
 
 
 def test_several_signs_none_of_them_urgent_ask_to_contact_the_physio(patient_client, patient):
@@ -279,7 +292,7 @@ def test_discarding_stays_open_after_a_warning_sign(patient_client, patient, ses
 def test_telling_that_an_exercise_hurt_stays_open_after_a_warning_sign(
     patient_client, patient, session
 ):
-    SafetyCheck.answer(patient, ["weakness_fast"])
+    SafetyCheck.answer(patient, ["weakness"])
     entry = session.entries.get(order=2)
 
     patient_client.post(reverse("tracking:entry-hurt", args=[session.pk, entry.pk]), {"hurt": 8})
@@ -371,7 +384,39 @@ def test_a_warning_sign_raises_an_alert_that_says_what_was_reported(patient, phy
 
     assert (alert.kind, alert.key, alert.urgent) == (AlertKind.RED_FLAG, str(check.pk), False)
     assert "fever, chills or unexplained weight loss" in alert.summary
-    assert "contact you or a doctor first" in alert.summary
+    assert "contact you or a doctor today or tomorrow" in alert.summary
+
+
+@pytest.mark.parametrize(
+    ("codes", "within"),
+    [
+        (["not_improving"], "within a few days"),
+        (["daily_activities", "not_improving"], "within a few days"),
+        (["not_improving", "injury"], "today or tomorrow"),
+    ],
+)
+def test_a_contact_answer_asks_for_contact_as_soon_as_its_soonest_sign_needs(
+    patient_client, patient, codes, within
+):
+    response = answer(patient_client, *codes)
+
+    page = patient_client.get(response.url).text
+    today = patient_client.get(reverse("tracking:today")).text
+    assert f"Contact your physio or your doctor {within}," in page
+    assert f"contact your physio or your doctor {within}," in today
+    assert "We have let your physio know" not in today
+
+
+def test_an_answer_holding_a_sign_no_longer_asked_keeps_its_meaning(patient):
+    check = SafetyCheck.objects.create(
+        patient=patient,
+        local_date=timezone.localdate(),
+        flags=["weakness_fast"],
+        advice=Advice.URGENT,
+    )
+
+    assert [flag.summary for flag in check.red_flags] == ["leg weakness getting worse quickly"]
+    assert SafetyCheck.answer(patient, ["weakness_fast"]).flags == []
 
 
 def test_an_urgent_sign_raises_an_urgent_alert(patient, physio, assigned):
@@ -474,7 +519,7 @@ def test_marking_one_warning_sign_as_seen_leaves_a_later_one(
     physio_client, patient, physio, assigned
 ):
     first = SafetyCheck.answer(patient, ["fever"])
-    later = SafetyCheck.answer(patient, ["fever", "weakness_fast"])
+    later = SafetyCheck.answer(patient, ["fever", "weakness"])
 
     physio_client.post(
         reverse("tracking:acknowledge", args=[patient.pk]),

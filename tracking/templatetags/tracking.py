@@ -2,8 +2,10 @@ import datetime as dt
 from fractions import Fraction
 
 from django import template
+from django.conf import settings
 
 from ..review import format_pain
+from ..safety import BY_CODE, RED_FLAGS, RedFlag
 
 register = template.Library()
 
@@ -34,3 +36,26 @@ def days_ago(days: int | None) -> str:
 def pain(value: Fraction | float | None) -> str:
     """An average pain score to one decimal place, without a trailing ".0"."""
     return "" if value is None else format_pain(value)
+
+
+@register.inclusion_tag("tracking/_warning_signs.html")
+def warning_signs(only: str = "") -> dict[str, object]:
+    """The warning signs from the one list, each with what it calls for.
+
+    `only="urgent"` shows the ones that need medical help now, and links to the rest.
+    Every page that names warning signs shows them this way, never in words of its own.
+    """
+    return {
+        "urgent": [flag for flag in RED_FLAGS if flag.urgent],
+        "contact": [] if only == "urgent" else [flag for flag in RED_FLAGS if not flag.urgent],
+        "only_urgent": only == "urgent",
+        "emergency_number": settings.EMERGENCY_NUMBER,
+    }
+
+
+@register.simple_tag
+def warning_sign(code: str) -> RedFlag:
+    """One sign from the list, by its code: `{% warning_sign "spreading" as flag %}`.
+
+    An unknown code is an error, so a page cannot name a sign the list does not hold."""
+    return BY_CODE[code]

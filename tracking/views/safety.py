@@ -22,7 +22,7 @@ from ..access import get_check_for, patient_required
 from ..forms import SafetyCheckForm
 from ..limits import limit_reports
 from ..models import SafetyCheck, Session
-from ..safety import RED_FLAGS, Advice
+from ..safety import Advice
 
 # A warning sign reported this recently is recalled when the patient checks in again.
 RECALL_DAYS = 14
@@ -90,7 +90,6 @@ def check_in_result(request: AuthedRequest, check_id: int) -> HttpResponse:
             "in_progress": Session.objects.for_patient(request.user).in_progress().first()
             if is_current
             else None,
-            "urgent_flags": [flag for flag in RED_FLAGS if flag.urgent],
             "emergency_number": settings.EMERGENCY_NUMBER,
             "Advice": Advice,
         },
