@@ -312,7 +312,7 @@ def _add_alerts(result: list[Progress], patients: QuerySet[User]) -> None:
         SafetyCheck.objects.raised()
         .filter(patient__in=patient_ids)
         .order_by("-answered_at", "-pk")
-        .only("pk", "patient_id", "local_date", "flags", "advice")
+        .only("pk", "patient_id", "local_date", "flags", "advice", "withdrawn_at")
     ):
         red_flags[check.patient_id].append(red_flag_alert(check))
     for alerts in red_flags.values():
@@ -411,6 +411,8 @@ def red_flag_alert(check: SafetyCheck) -> Alert:
             "Reported {signs} on {day}, and was told to contact you or a doctor "
             f"{check.contact_within} and not to exercise until then"
         )
+    if check.withdrawn_at is not None:
+        said += "; later that day they took it back, saying they ticked it by mistake"
     return Alert(
         AlertKind.RED_FLAG,
         str(check.pk),

@@ -351,21 +351,131 @@ def test_a_warning_sign_after_a_clear_answer_stops_exercising(patient_client, pa
     assert entry.status == "done"
 
 
-def test_a_clear_answer_after_a_warning_sign_lets_exercise_go_on_and_keeps_the_sign(
-    patient_client, patient, physio, assigned
+def test_a_plain_none_of_these_after_a_warning_sign_does_not_reopen_exercising(
+    patient_client, patient
 ):
     answer(patient_client, "injury")
+    flagged = SafetyCheck.objects.get(patient=patient)
 
-    answer(patient_client)
+    response = answer(patient_client)
     started = patient_client.post(reverse("tracking:start"), {"pain_before": "3"})
 
-    session = Session.objects.for_patient(patient).get()
-    assert started.url == session.get_absolute_url()
+    assert response.url == flagged.get_absolute_url()
+    assert "Your earlier answer today still stands" in patient_client.get(response.url).text
+    assert started.url == flagged.get_absolute_url()
+    assert not Session.objects.for_patient(patient).exists()
     assert list(SafetyCheck.objects.filter(patient=patient).values_list("advice", flat=True)) == [
         Advice.CLEAR,
         Advice.CONTACT,
     ]
-    assert [alert.kind for alert in progress_of(patient, physio).alerts] == [AlertKind.RED_FLAG]
+    check_in_page = patient_client.get(check_in_url()).text
+    assert "That answer stands, so the exercises stay closed today" in check_in_page
+
+
+def withdraw_url(check: SafetyCheck) -> str:
+    return reverse("tracking:check-in-withdraw", args=[check.pk])
+
+
+def test_taking_back_a_sign_ticked_by_mistake_names_it_and_reopens_exercising(
+    patient_client, patient
+):
+    answer(patient_client, "injury")
+    check = SafetyCheck.objects.get(patient=patient)
+    page = patient_client.get(check.get_absolute_url()).text
+    mistake = section(page, "mistake-title")
+    assert f"<li>{BY_CODE['injury'].question}.</li>" in mistake
+    assert f'action="{withdraw_url(check)}"' in mistake
+    assert "I ticked this by mistake</button>" in mistake
+
+    response = patient_client.post(withdraw_url(check))
+    started = patient_client.post(reverse("tracking:start"), {"pain_before": "3"})
+
+    assert response.url == reverse("tracking:start")
+    assert started.url == Session.objects.for_patient(patient).get().get_absolute_url()
+    check.refresh_from_db()
+    assert (check.advice, check.flags) == (Advice.CONTACT, ["injury"])  # the answer stays
+    assert check.withdrawn_at is not None
+    assert SafetyCheck.today_for(patient).is_clear
+    page = patient_client.get(check.get_absolute_url()).text
+    assert "you told us you ticked this by mistake" in page
+    assert 'id="mistake-title"' not in page
+
+
+def test_the_physio_keeps_the_alert_and_sees_the_sign_was_taken_back(
+    patient_client, physio_client, patient, physio, assigned
+):
+    answer(patient_client, "fever")
+    check = SafetyCheck.objects.get(patient=patient)
+
+    patient_client.post(withdraw_url(check))
+
+    [alert] = progress_of(patient, physio).alerts
+    assert alert.key == str(check.pk)
+    assert alert.summary.startswith("Reported fever, chills or unexplained weight loss")
+    assert alert.summary.endswith(
+        "later that day they took it back, saying they ticked it by mistake"
+    )
+    html = physio_client.get(reverse("tracking:patient", args=[patient.pk])).text
+    assert "took it back" in section(html, "alerts-title")
+    assert "Taken back</strong> by Pat" in section(html, "check-ins-title")
+
+
+def test_taking_back_twice_is_one_answer(patient_client, patient):
+    answer(patient_client, "fever")
+    check = SafetyCheck.objects.get(patient=patient)
+
+    first = patient_client.post(withdraw_url(check))
+    second = patient_client.post(withdraw_url(check))
+
+    assert first.url == second.url == reverse("tracking:start")
+    assert SafetyCheck.objects.filter(patient=patient).count() == 2
+
+
+def test_a_call_for_emergency_care_cannot_be_taken_back(patient_client, patient):
+    answer(patient_client, "spreading")
+    check = SafetyCheck.objects.get(patient=patient)
+    assert 'id="mistake-title"' not in patient_client.get(check.get_absolute_url()).text
+
+    response = patient_client.post(withdraw_url(check), follow=True)
+
+    assert "can no longer be taken back here" in response.text
+    check.refresh_from_db()
+    assert check.withdrawn_at is None
+    assert SafetyCheck.objects.filter(patient=patient).count() == 1
+    assert patient_client.get(reverse("tracking:start"))["Location"] == check.get_absolute_url()
+
+
+def test_an_answer_from_an_earlier_day_cannot_be_taken_back(patient):
+    with time_machine.travel(timezone.now() - dt.timedelta(days=1)):
+        check = SafetyCheck.answer(patient, ["fever"])
+    client = signed_in(patient)
+
+    response = client.post(withdraw_url(check), follow=True)
+
+    assert "can no longer be taken back here" in response.text
+    check.refresh_from_db()
+    assert check.withdrawn_at is None
+
+
+def test_taking_back_a_sign_leaves_a_later_one_standing(patient_client, patient):
+    answer(patient_client, "fever")
+    first = SafetyCheck.objects.get(patient=patient)
+    answer(patient_client, "injury")
+
+    response = patient_client.post(withdraw_url(first), follow=True)
+
+    assert "can no longer be taken back here" in response.text
+    assert SafetyCheck.today_for(patient).flags == ["injury"]
+
+
+def test_another_patients_answer_cannot_be_taken_back(patient_client, other_patient):
+    check = SafetyCheck.answer(other_patient, ["fever"])
+
+    response = patient_client.post(withdraw_url(check))
+
+    assert response.status_code == 404
+    check.refresh_from_db()
+    assert check.withdrawn_at is None
 
 
 # The physio's alerts ------------------------------------------------------------
@@ -550,11 +660,14 @@ def test_a_clear_answer_cannot_undo_a_call_for_emergency_care_that_day(patient):
         assert client.get(reverse("tracking:start")).status_code == 200
 
 
-def test_a_contact_answer_given_by_mistake_can_be_answered_again(patient_client, patient):
+def test_a_contact_answer_given_by_mistake_can_be_taken_back_and_answered_again(
+    patient_client, patient
+):
     answer(patient_client, "fever")
     check = SafetyCheck.objects.get(patient=patient)
     assert check_in_url() in patient_client.get(check.get_absolute_url()).text
 
+    patient_client.post(withdraw_url(check))
     answer(patient_client)
 
     assert patient_client.get(reverse("tracking:start")).status_code == 200
