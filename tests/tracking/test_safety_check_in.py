@@ -395,7 +395,8 @@ def test_taking_back_a_sign_ticked_by_mistake_names_it_and_reopens_exercising(
     check.refresh_from_db()
     assert (check.advice, check.flags) == (Advice.CONTACT, ["injury"])  # the answer stays
     assert check.withdrawn_at is not None
-    assert SafetyCheck.today_for(patient).is_clear
+    standing = SafetyCheck.today_for(patient)
+    assert standing is not None and standing.is_clear
     page = patient_client.get(check.get_absolute_url()).text
     assert "you told us you ticked this by mistake" in page
     assert 'id="mistake-title"' not in page
@@ -465,7 +466,8 @@ def test_taking_back_a_sign_leaves_a_later_one_standing(patient_client, patient)
     response = patient_client.post(withdraw_url(first), follow=True)
 
     assert "can no longer be taken back here" in response.text
-    assert SafetyCheck.today_for(patient).flags == ["injury"]
+    standing = SafetyCheck.today_for(patient)
+    assert standing is not None and standing.flags == ["injury"]
 
 
 def test_another_patients_answer_cannot_be_taken_back(patient_client, other_patient):
