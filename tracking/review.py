@@ -405,7 +405,7 @@ def session_alerts(sessions: list[Session]) -> list[Alert]:
 def red_flag_alert(check: SafetyCheck) -> Alert:
     signs = "; ".join(flag.summary for flag in check.red_flags)
     if check.advice == Advice.URGENT:
-        said = "Urgent: reported {signs} on {day}, and was told to get medical help now"
+        said = "Urgent: reported {signs} on {day}, and was told to get emergency care now"
     else:
         said = (
             "Reported {signs} on {day}, and was told to contact you or a doctor "
