@@ -18,7 +18,15 @@ from audit.models import Action, Target
 from exercises.models import MAX_REPS, MAX_SETS, Dose, Exercise, current_versions
 
 from .changes import describe_changes
-from .safety import Advice, RedFlag, advice_for, asked_codes, contact_within, flags_for
+from .safety import (
+    CONTACT_TIMES,
+    Advice,
+    RedFlag,
+    advice_for,
+    asked_codes,
+    contact_within,
+    flags_for,
+)
 
 PAIN_MIN = 0
 PAIN_MAX = 10
@@ -974,8 +982,11 @@ class SafetyCheck(models.Model):
 
     @property
     def contact_within(self) -> str:
-        """How soon to contact the physio or a doctor, e.g. "today or tomorrow"."""
-        return contact_within(self.flags)
+        """How soon to contact the physio or a doctor, e.g. "today or tomorrow".
+
+        A contact answer given before its signs became urgent has no time frame of
+        its own: it gets the soonest."""
+        return contact_within(self.flags) or CONTACT_TIMES[0]
 
 
 class AlertKind(models.TextChoices):

@@ -396,7 +396,8 @@ def test_taking_back_a_sign_ticked_by_mistake_names_it_and_reopens_exercising(
     assert (check.advice, check.flags) == (Advice.CONTACT, ["injury"])  # the answer stays
     assert check.withdrawn_at is not None
     standing = SafetyCheck.today_for(patient)
-    assert standing is not None and standing.is_clear
+    assert standing is not None
+    assert standing.is_clear
     page = patient_client.get(check.get_absolute_url()).text
     assert "you told us you ticked this by mistake" in page
     assert 'id="mistake-title"' not in page
@@ -467,7 +468,8 @@ def test_taking_back_a_sign_leaves_a_later_one_standing(patient_client, patient)
 
     assert "can no longer be taken back here" in response.text
     standing = SafetyCheck.today_for(patient)
-    assert standing is not None and standing.flags == ["injury"]
+    assert standing is not None
+    assert standing.flags == ["injury"]
 
 
 def test_another_patients_answer_cannot_be_taken_back(patient_client, other_patient):
@@ -529,6 +531,21 @@ def test_an_answer_holding_a_sign_no_longer_asked_keeps_its_meaning(patient):
 
     assert [flag.summary for flag in check.red_flags] == ["leg weakness getting worse quickly"]
     assert SafetyCheck.answer(patient, ["weakness_fast"]).flags == []
+
+
+def test_a_contact_answer_given_before_its_sign_became_urgent_still_says_how_soon(
+    patient_client, patient
+):
+    check = SafetyCheck.objects.create(
+        patient=patient,
+        local_date=timezone.localdate(timezone.now(), patient.tzinfo),
+        flags=["spreading"],
+        advice=Advice.CONTACT,  # as it was routed then
+    )
+
+    page = patient_client.get(check.get_absolute_url()).text
+
+    assert "Contact your physio or your doctor today or tomorrow," in page
 
 
 def test_an_urgent_sign_raises_an_urgent_alert(patient, physio, assigned):
