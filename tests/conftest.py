@@ -56,8 +56,8 @@ def _migrated_apps():
 
 @pytest.fixture
 def migrated_data(transactional_db):
-    """What the data migrations load (roles, the routine and its first versions,
-    the audit chain's head), for transactional tests.
+    """What the data migrations load (roles, the routine, its first versions and
+    later changes of words, the audit chain's head), for transactional tests.
 
     Django empties every table after a transactional test, so such tests load it
     again with the migrations' own functions and the migrations' own models:
@@ -72,6 +72,7 @@ def migrated_data(transactional_db):
         ("accounts.migrations.0002_roles", "create_role_groups"),
         ("exercises.migrations.0002_load_routine", "load_routine"),
         ("exercises.migrations.0004_first_versions", "record_first_versions"),
+        ("exercises.migrations.0005_rewrite_start_positions", "forwards"),
         ("audit.migrations.0002_chain_head", "start_the_chain"),
     ]:
         getattr(importlib.import_module(module), function)(migrated, None)

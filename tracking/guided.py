@@ -17,6 +17,10 @@ from .models import SessionEntry
 
 # Between two sets with no rest prescribed, still a moment to breathe.
 SHORT_BREAK_SECONDS = 5
+# Between two long holds (a 30 s stretch), a rest a person can take: breathe, let go,
+# get back into position. Between short holds, the few seconds of one movement.
+LONG_HOLD_SECONDS = 20
+REST_BETWEEN_LONG_HOLDS = 10
 
 
 class Kind(StrEnum):
@@ -65,8 +69,9 @@ def steps_for(dose: Dose) -> list[Step]:
                     work.append(Step(Kind.MOVE, SECONDS_PER_MOVEMENT, "Move", where, short))
                     continue
                 if work and work[-1].kind is Kind.HOLD:
-                    relax = SECONDS_PER_MOVEMENT
-                    work.append(Step(Kind.RELAX, relax, "Relax", f"Next: {where}", "Relax."))
+                    relax = relax_seconds(dose.hold_seconds)
+                    spoken = f"Relax {relax} seconds. Next: {where}."
+                    work.append(Step(Kind.RELAX, relax, "Relax", f"Next: {where}", spoken))
                 hold = dose.hold_seconds
                 work.append(Step(Kind.HOLD, hold, "Hold", where, f"Hold {hold} seconds. {where}."))
     ready = Step(
@@ -77,6 +82,13 @@ def steps_for(dose: Dose) -> list[Step]:
         f"Get into position: {SECONDS_TO_GET_READY} seconds.",
     )
     return [ready, *work]
+
+
+def relax_seconds(hold_seconds: int) -> int:
+    """The pause between two holds: longer after a long hold."""
+    if hold_seconds >= LONG_HOLD_SECONDS:
+        return REST_BETWEEN_LONG_HOLDS
+    return SECONDS_PER_MOVEMENT
 
 
 def _where(rep: int, reps: int, side: str, set_number: int, sets: int) -> str:

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import IntegrityError, models, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Case, Count, F, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
@@ -18,7 +18,15 @@ from audit.models import Action, Target
 from exercises.models import MAX_REPS, MAX_SETS, Dose, Exercise, current_versions
 
 from .changes import describe_changes
-from .safety import Advice, RedFlag, advice_for, flags_for
+from .safety import (
+    CONTACT_TIMES,
+    Advice,
+    RedFlag,
+    advice_for,
+    asked_codes,
+    contact_within,
+    flags_for,
+)
 
 PAIN_MIN = 0
 PAIN_MAX = 10
@@ -847,6 +855,11 @@ class SafetyCheck(models.Model):
         default=list, blank=True, help_text="The codes of the warning signs the patient reported."
     )
     advice = models.CharField(max_length=10, choices=Advice.choices)
+    withdrawn_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the patient said they ticked it by mistake. The answer and its alert stay.",
+    )
 
     objects = SafetyCheckQuerySet.as_manager()
 
@@ -872,7 +885,7 @@ class SafetyCheck(models.Model):
     def answer(cls, patient: User, codes: Iterable[str]) -> SafetyCheck:
         """Keep the patient's answer, routed to its advice. The same answer given
         again the same day (a double tap) is the answer already kept."""
-        flags = [flag.code for flag in flags_for(codes)]
+        flags = asked_codes(codes)
         now = timezone.now()
         day = timezone.localdate(now, patient.tzinfo)
         # Locked, so two taps at once cannot both find nothing and both write.
@@ -888,16 +901,57 @@ class SafetyCheck(models.Model):
         trail.record(Action.CREATE, target=check, patient=patient)
         return check
 
+    @transaction.atomic
+    def withdraw(self) -> SafetyCheck:
+        """The patient ticked this by mistake: keep the answer and its alert, note that
+        it was taken back, and answer "none of these" in its place.
+
+        Only a contact answer can be taken back, never a call for emergency care.
+        Taking it back twice (a double tap) is the first time's answer.
+        """
+        if self.advice != Advice.CONTACT:
+            raise ValueError("Only an answer that asks to contact the physio can be taken back.")
+        patient = User.objects.select_for_update().get(pk=self.patient_id)
+        check = SafetyCheck.objects.get(pk=self.pk)
+        if check.withdrawn_at is not None:
+            later = SafetyCheck.objects.filter(
+                patient=patient, local_date=check.local_date, answered_at__gte=check.withdrawn_at
+            )
+            return later.filter(advice=Advice.CLEAR).last() or check
+        now = timezone.now()
+        SafetyCheck.objects.filter(pk=self.pk).update(withdrawn_at=now)
+        self.withdrawn_at = now
+        trail.record(Action.CHANGE, target=self, patient=patient)
+        clear = SafetyCheck.objects.create(
+            patient=patient,
+            answered_at=now,
+            local_date=timezone.localdate(now, patient.tzinfo),
+            advice=Advice.CLEAR,
+        )
+        trail.record(Action.CREATE, target=clear, patient=patient)
+        return clear
+
     @classmethod
     def today_for(cls, patient: User, now: dt.datetime | None = None) -> SafetyCheck | None:
         """The answer that stands for the patient's day, or None if they have not checked in.
 
-        That is the latest answer, except that a call for emergency care stands for
-        the rest of the day: answering again cannot undo it.
+        A call for emergency care stands for the rest of the day, whatever comes after.
+        So does a warning sign, until the patient takes it back as ticked by mistake:
+        a plain "none of these" later that day does not undo it. Otherwise, the latest
+        answer stands.
         """
         day = timezone.localdate(now or timezone.now(), patient.tzinfo)
-        today = cls.objects.filter(patient=patient, local_date=day)
-        return today.filter(advice=Advice.URGENT).first() or today.first()
+        standing = Case(
+            When(advice=Advice.URGENT, then=Value(2)),
+            When(~Q(advice=Advice.CLEAR) & Q(withdrawn_at__isnull=True), then=Value(1)),
+            default=Value(0),
+        )
+        return (
+            cls.objects.filter(patient=patient, local_date=day)
+            .annotate(standing=standing)
+            .order_by("-standing", "-answered_at", "-pk")
+            .first()
+        )
 
     @classmethod
     def covers(cls, session: Session) -> bool:
@@ -919,8 +973,20 @@ class SafetyCheck(models.Model):
         return self.advice == Advice.URGENT
 
     @property
+    def can_be_withdrawn(self) -> bool:
+        return self.advice == Advice.CONTACT and self.withdrawn_at is None
+
+    @property
     def red_flags(self) -> list[RedFlag]:
         return flags_for(self.flags)
+
+    @property
+    def contact_within(self) -> str:
+        """How soon to contact the physio or a doctor, e.g. "today or tomorrow".
+
+        A contact answer given before its signs became urgent has no time frame of
+        its own: it gets the soonest."""
+        return contact_within(self.flags) or CONTACT_TIMES[0]
 
 
 class AlertKind(models.TextChoices):

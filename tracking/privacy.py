@@ -114,6 +114,7 @@ def export_data(patient: User) -> dict[str, Any]:
                 "day": check.local_date.isoformat(),
                 "warning_signs": [flag.question for flag in check.red_flags],
                 "advice": check.get_advice_display(),
+                "taken_back_at": _when(check.withdrawn_at),
             }
             for check in SafetyCheck.objects.filter(patient=patient).order_by("answered_at", "pk")
         ],

@@ -312,9 +312,12 @@ def _add_alerts(result: list[Progress], patients: QuerySet[User]) -> None:
         SafetyCheck.objects.raised()
         .filter(patient__in=patient_ids)
         .order_by("-answered_at", "-pk")
-        .only("pk", "patient_id", "local_date", "flags", "advice")
+        .only("pk", "patient_id", "local_date", "flags", "advice", "withdrawn_at")
     ):
         red_flags[check.patient_id].append(red_flag_alert(check))
+    for alerts in red_flags.values():
+        # Newest first, but a call for emergency care before any sign that was not one.
+        alerts.sort(key=lambda alert: not alert.urgent)
 
     hurt: dict[int, list[Alert]] = defaultdict(list)
     for entry_id, session_id, patient_id, day, pain_before, pain, name in (
@@ -404,7 +407,12 @@ def red_flag_alert(check: SafetyCheck) -> Alert:
     if check.advice == Advice.URGENT:
         said = "Urgent: reported {signs} on {day}, and was told to get emergency care now"
     else:
-        said = "Reported {signs} on {day}, and was told to contact you or a doctor first"
+        said = (
+            "Reported {signs} on {day}, and was told to contact you or a doctor "
+            f"{check.contact_within} and not to exercise until then"
+        )
+    if check.withdrawn_at is not None:
+        said += "; later that day they took it back, saying they ticked it by mistake"
     return Alert(
         AlertKind.RED_FLAG,
         str(check.pk),

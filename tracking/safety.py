@@ -22,18 +22,34 @@ class Advice(models.TextChoices):
     URGENT = "urgent", "Get emergency care now"
 
 
+# How soon a sign that is not an emergency needs the physio or a doctor, soonest first.
+TODAY_OR_TOMORROW = "today or tomorrow"
+WITHIN_A_FEW_DAYS = "within a few days"
+CONTACT_TIMES = (TODAY_OR_TOMORROW, WITHIN_A_FEW_DAYS)
+
+
 @dataclass(frozen=True)
 class RedFlag:
     code: str
     question: str  # as the patient ticks it
     summary: str  # as the physio's alert says it
-    urgent: bool  # the ones that need emergency care now
+    urgent: bool  # the ones that need medical help now, the same day at the latest
+    within: str = ""  # for the others: how soon to contact the physio or a doctor
+
+    def __post_init__(self) -> None:
+        if self.urgent == bool(self.within):
+            raise ValueError(f"{self.code}: an urgent sign has no time frame, the others one.")
+        if self.within and self.within not in CONTACT_TIMES:
+            raise ValueError(f"{self.code}: {self.within!r} is not one of {CONTACT_TIMES}.")
 
     @property
     def advice(self) -> Advice:
         return Advice.URGENT if self.urgent else Advice.CONTACT
 
 
+# Any worsening or spreading nerve symptom is urgent, however fast it changes: it
+# needs medical help the same day, like the signs of pressure on the nerves at the
+# bottom of the spine.
 RED_FLAGS: tuple[RedFlag, ...] = (
     RedFlag(
         "bladder_bowel",
@@ -50,42 +66,46 @@ RED_FLAGS: tuple[RedFlag, ...] = (
         urgent=True,
     ),
     RedFlag(
-        "weakness_fast",
-        "Weakness in your legs or feet that is getting worse quickly, from one day to the next "
-        "or faster",
-        "leg weakness getting worse quickly",
+        "weakness",
+        "New weakness in a leg or foot, or weakness that is getting worse, however slowly: "
+        "for example, your foot drags or slaps down, or your leg gives way",
+        "new or worsening weakness in a leg or foot",
         urgent=True,
     ),
     RedFlag(
-        "weakness",
-        "New weakness in a leg or foot, or weakness that is slowly getting worse: "
-        "for example, your foot drags or slaps down, or your leg gives way",
-        "new or worsening weakness in a leg or foot",
-        urgent=False,
+        "spreading",
+        "Numbness, tingling or pain that is spreading, for example further down your leg",
+        "numbness, tingling or pain spreading down the leg",
+        urgent=True,
     ),
     RedFlag(
         "fever",
         "A fever or chills, or you are losing weight without trying",
         "fever, chills or unexplained weight loss",
         urgent=False,
+        within=TODAY_OR_TOMORROW,
     ),
     RedFlag(
         "injury",
         "A fall, an accident or another injury since you last exercised",
         "pain after a fall or injury",
         urgent=False,
+        within=TODAY_OR_TOMORROW,
     ),
     RedFlag(
         "severe_pain",
         "Pain that is severe and does not let up, is worst at night, or keeps getting worse",
         "severe, constant or night pain, or pain that keeps getting worse",
         urgent=False,
+        within=TODAY_OR_TOMORROW,
     ),
     RedFlag(
-        "spreading",
-        "Numbness, tingling or pain that is spreading, for example further down your leg",
-        "numbness, tingling or pain spreading down the leg",
+        "daily_activities",
+        "Pain that stops you doing your daily activities, like getting dressed, "
+        "washing, shopping or working",
+        "pain stopping daily activities",
         urgent=False,
+        within=WITHIN_A_FEW_DAYS,
     ),
     RedFlag(
         "not_improving",
@@ -93,16 +113,34 @@ RED_FLAGS: tuple[RedFlag, ...] = (
         "and your physio does not know yet",
         "no improvement after a few weeks of home exercise",
         urgent=False,
+        within=WITHIN_A_FEW_DAYS,
     ),
 )
 
-BY_CODE = {flag.code: flag for flag in RED_FLAGS}
+# No longer asked, but past answers hold them: kept so those answers keep their meaning.
+FORMER_FLAGS: tuple[RedFlag, ...] = (
+    RedFlag(
+        "weakness_fast",
+        "Weakness in your legs or feet that is getting worse quickly, from one day to the next "
+        "or faster",
+        "leg weakness getting worse quickly",
+        urgent=True,
+    ),
+)
+
+BY_CODE = {flag.code: flag for flag in (*RED_FLAGS, *FORMER_FLAGS)}
 
 
 def flags_for(codes: Iterable[str]) -> list[RedFlag]:
     """The flags named by `codes`, in the list's own order; unknown codes are kept out."""
     wanted = set(codes)
-    return [flag for flag in RED_FLAGS if flag.code in wanted]
+    return [flag for flag in (*RED_FLAGS, *FORMER_FLAGS) if flag.code in wanted]
+
+
+def asked_codes(codes: Iterable[str]) -> list[str]:
+    """The codes among `codes` that the check-in asks about today, in the list's order."""
+    wanted = set(codes)
+    return [flag.code for flag in RED_FLAGS if flag.code in wanted]
 
 
 def advice_for(codes: Iterable[str]) -> Advice:
@@ -111,3 +149,11 @@ def advice_for(codes: Iterable[str]) -> Advice:
     if any(flag.urgent for flag in flags):
         return Advice.URGENT
     return Advice.CONTACT if flags else Advice.CLEAR
+
+
+def contact_within(codes: Iterable[str]) -> str:
+    """How soon to contact the physio or a doctor: the soonest any answer calls for.
+
+    Empty when no answer calls for contact (none at all, or only urgent ones)."""
+    times = {flag.within for flag in flags_for(codes) if flag.within}
+    return next((time for time in CONTACT_TIMES if time in times), "")

@@ -11,6 +11,7 @@ urlpatterns = [
     path("programme/", today.programme, name="programme"),
     path("check-in/", safety.check_in, name="check-in"),
     path("check-in/<id:check_id>/", safety.check_in_result, name="check-in-result"),
+    path("check-in/<id:check_id>/withdraw/", safety.withdraw, name="check-in-withdraw"),
     path("sessions/new/", sessions.start_session, name="start"),
     path("sessions/<id:session_id>/", sessions.session_detail, name="session"),
     path("sessions/<id:session_id>/finish/", sessions.finish_session, name="finish"),

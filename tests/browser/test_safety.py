@@ -129,4 +129,6 @@ def test_an_exercise_that_hurts_2_points_more_is_stopped_and_a_rise_ends_with_ad
     choose_pain(page, "How much pain do you have now?", 5)
     page.get_by_role("button", name="Save session").click()
     expect(page.get_by_role("heading", name="Your pain went up from 3 to 5")).to_be_visible()
-    expect(page.get_by_role("link", name="any of the warning signs")).to_be_visible()
+    advice = page.get_by_role("region", name="Your pain went up from 3 to 5")
+    expect(advice.get_by_text(BY_CODE["spreading"].question)).to_be_visible()
+    expect(advice.get_by_role("link", name="The other warning signs")).to_be_visible()

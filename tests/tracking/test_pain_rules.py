@@ -3,11 +3,13 @@ is stopped and told to the physio; so is a session that ends 2 or more points up
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
 from accounts.models import User
 from audit.models import AuditEvent
 from tracking.models import AlertKind, SafetyCheck, Session, SessionEntry
 from tracking.review import progress_for
+from tracking.safety import RED_FLAGS
 
 
 @pytest.fixture(autouse=True)
@@ -147,6 +149,23 @@ def test_the_advice_stays_on_the_finished_sessions_page(patient_client, patient)
     html = patient_client.get(session.get_absolute_url()).content.decode()
 
     assert "Your pain went up from 2 to 7" in html
+
+
+def test_the_advice_names_the_urgent_warning_signs_from_the_list_and_what_really_happens(
+    patient_client, patient, settings
+):
+    settings.EMERGENCY_NUMBER = "999"
+    session, _ = Session.start(patient, pain_before=2)
+    session.finish(pain_after=7, notes="", flagged=False)
+
+    html = patient_client.get(session.get_absolute_url()).content.decode()
+
+    advice = html[html.index('id="pain-rose-title"') : html.index("</section>")]
+    for flag in RED_FLAGS:
+        assert (f"<li>{escape(flag.question)}.</li>" in advice) is flag.urgent, flag.code
+    assert 'href="tel:999"' in advice
+    assert "Your physio will see this the next time they open BackTrack" in advice
+    assert "We have let your physio know" not in advice
 
 
 def test_pain_going_down_gives_no_advice(patient_client, patient, physio, assigned):

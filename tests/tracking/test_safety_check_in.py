@@ -17,8 +17,17 @@ from tracking.models import AlertAcknowledgement, AlertKind, SafetyCheck, Sessio
 from tracking.review import progress_for
 from tracking.safety import BY_CODE, RED_FLAGS, Advice
 
-# Written out, not read from the list: these are the ones that need emergency care.
-URGENT_CODES = {"bladder_bowel", "saddle_numbness", "weakness_fast"}
+# Written out, not read from the list: these are the ones that need medical help now.
+# Any worsening or spreading nerve symptom is one of them, however slowly it changes.
+URGENT_CODES = {"bladder_bowel", "saddle_numbness", "weakness", "spreading"}
+# And how soon each of the others needs the physio or a doctor.
+CONTACT_WITHIN = {
+    "fever": "today or tomorrow",
+    "injury": "today or tomorrow",
+    "severe_pain": "today or tomorrow",
+    "daily_activities": "within a few days",
+    "not_improving": "within a few days",
+}
 LONDON = zoneinfo.ZoneInfo("Europe/London")
 
 
@@ -81,11 +90,15 @@ def test_each_warning_sign_is_kept_and_leads_to_its_advice(patient_client, patie
         assert check.advice == Advice.URGENT
         assert "<h1>Get emergency care now</h1>" in page
         assert 'href="tel:999"' in page
+        assert "today at the latest" in page
     else:
         assert check.advice == Advice.CONTACT
         assert "<h1>Talk to your physio or doctor first</h1>" in page
-        assert "Contact your physio or your doctor before you exercise again" in page
+        assert f"Contact your physio or your doctor {CONTACT_WITHIN[flag.code]}," in page
+        assert "Do not exercise until you have talked to them" in page
         assert "<h1>Get emergency care now</h1>" not in page
+    assert "We have let your physio know" not in page
+    assert "the next time they open BackTrack. Do not wait for them to reply." in page
 
 
 def test_one_urgent_sign_among_others_makes_the_advice_urgent(patient_client, patient):
@@ -93,7 +106,7 @@ def test_one_urgent_sign_among_others_makes_the_advice_urgent(patient_client, pa
 
     check = SafetyCheck.objects.get(patient=patient)
     assert check.advice == Advice.URGENT
-    assert check.flags == ["saddle_numbness", "fever", "spreading"]  # in the list's own order
+    assert check.flags == ["saddle_numbness", "spreading", "fever"]  # in the list's own order
 
 
 def test_several_signs_none_of_them_urgent_ask_to_contact_the_physio(patient_client, patient):
@@ -279,7 +292,7 @@ def test_discarding_stays_open_after_a_warning_sign(patient_client, patient, ses
 def test_telling_that_an_exercise_hurt_stays_open_after_a_warning_sign(
     patient_client, patient, session
 ):
-    SafetyCheck.answer(patient, ["weakness_fast"])
+    SafetyCheck.answer(patient, ["weakness"])
     entry = session.entries.get(order=2)
 
     patient_client.post(reverse("tracking:entry-hurt", args=[session.pk, entry.pk]), {"hurt": 8})
@@ -338,21 +351,135 @@ def test_a_warning_sign_after_a_clear_answer_stops_exercising(patient_client, pa
     assert entry.status == "done"
 
 
-def test_a_clear_answer_after_a_warning_sign_lets_exercise_go_on_and_keeps_the_sign(
-    patient_client, patient, physio, assigned
+def test_a_plain_none_of_these_after_a_warning_sign_does_not_reopen_exercising(
+    patient_client, patient
 ):
     answer(patient_client, "injury")
+    flagged = SafetyCheck.objects.get(patient=patient)
 
-    answer(patient_client)
+    response = answer(patient_client)
     started = patient_client.post(reverse("tracking:start"), {"pain_before": "3"})
 
-    session = Session.objects.for_patient(patient).get()
-    assert started.url == session.get_absolute_url()
+    assert response.url == flagged.get_absolute_url()
+    assert "Your earlier answer today still stands" in patient_client.get(response.url).text
+    assert started.url == flagged.get_absolute_url()
+    assert not Session.objects.for_patient(patient).exists()
     assert list(SafetyCheck.objects.filter(patient=patient).values_list("advice", flat=True)) == [
         Advice.CLEAR,
         Advice.CONTACT,
     ]
-    assert [alert.kind for alert in progress_of(patient, physio).alerts] == [AlertKind.RED_FLAG]
+    check_in_page = patient_client.get(check_in_url()).text
+    assert "That answer stands, so the exercises stay closed today" in check_in_page
+
+
+def withdraw_url(check: SafetyCheck) -> str:
+    return reverse("tracking:check-in-withdraw", args=[check.pk])
+
+
+def test_taking_back_a_sign_ticked_by_mistake_names_it_and_reopens_exercising(
+    patient_client, patient
+):
+    answer(patient_client, "injury")
+    check = SafetyCheck.objects.get(patient=patient)
+    page = patient_client.get(check.get_absolute_url()).text
+    mistake = section(page, "mistake-title")
+    assert f"<li>{BY_CODE['injury'].question}.</li>" in mistake
+    assert f'action="{withdraw_url(check)}"' in mistake
+    assert "I ticked this by mistake</button>" in mistake
+
+    response = patient_client.post(withdraw_url(check))
+    started = patient_client.post(reverse("tracking:start"), {"pain_before": "3"})
+
+    assert response.url == reverse("tracking:start")
+    assert started.url == Session.objects.for_patient(patient).get().get_absolute_url()
+    check.refresh_from_db()
+    assert (check.advice, check.flags) == (Advice.CONTACT, ["injury"])  # the answer stays
+    assert check.withdrawn_at is not None
+    standing = SafetyCheck.today_for(patient)
+    assert standing is not None
+    assert standing.is_clear
+    page = patient_client.get(check.get_absolute_url()).text
+    assert "you told us you ticked this by mistake" in page
+    assert 'id="mistake-title"' not in page
+
+
+def test_the_physio_keeps_the_alert_and_sees_the_sign_was_taken_back(
+    patient_client, physio_client, patient, physio, assigned
+):
+    answer(patient_client, "fever")
+    check = SafetyCheck.objects.get(patient=patient)
+
+    patient_client.post(withdraw_url(check))
+
+    [alert] = progress_of(patient, physio).alerts
+    assert alert.key == str(check.pk)
+    assert alert.summary.startswith("Reported fever, chills or unexplained weight loss")
+    assert alert.summary.endswith(
+        "later that day they took it back, saying they ticked it by mistake"
+    )
+    html = physio_client.get(reverse("tracking:patient", args=[patient.pk])).text
+    assert "took it back" in section(html, "alerts-title")
+    assert "Taken back</strong> by Pat" in section(html, "check-ins-title")
+
+
+def test_taking_back_twice_is_one_answer(patient_client, patient):
+    answer(patient_client, "fever")
+    check = SafetyCheck.objects.get(patient=patient)
+
+    first = patient_client.post(withdraw_url(check))
+    second = patient_client.post(withdraw_url(check))
+
+    assert first.url == second.url == reverse("tracking:start")
+    assert SafetyCheck.objects.filter(patient=patient).count() == 2
+
+
+def test_a_call_for_emergency_care_cannot_be_taken_back(patient_client, patient):
+    answer(patient_client, "spreading")
+    check = SafetyCheck.objects.get(patient=patient)
+    assert 'id="mistake-title"' not in patient_client.get(check.get_absolute_url()).text
+
+    response = patient_client.post(withdraw_url(check), follow=True)
+
+    assert "can no longer be taken back here" in response.text
+    check.refresh_from_db()
+    assert check.withdrawn_at is None
+    assert SafetyCheck.objects.filter(patient=patient).count() == 1
+    assert patient_client.get(reverse("tracking:start"))["Location"] == check.get_absolute_url()
+
+
+def test_an_answer_from_an_earlier_day_cannot_be_taken_back(patient):
+    with time_machine.travel(timezone.now() - dt.timedelta(days=1)):
+        check = SafetyCheck.answer(patient, ["fever"])
+    client = signed_in(patient)
+
+    response = client.post(withdraw_url(check), follow=True)
+
+    assert "can no longer be taken back here" in response.text
+    check.refresh_from_db()
+    assert check.withdrawn_at is None
+
+
+def test_taking_back_a_sign_leaves_a_later_one_standing(patient_client, patient):
+    answer(patient_client, "fever")
+    first = SafetyCheck.objects.get(patient=patient)
+    answer(patient_client, "injury")
+
+    response = patient_client.post(withdraw_url(first), follow=True)
+
+    assert "can no longer be taken back here" in response.text
+    standing = SafetyCheck.today_for(patient)
+    assert standing is not None
+    assert standing.flags == ["injury"]
+
+
+def test_another_patients_answer_cannot_be_taken_back(patient_client, other_patient):
+    check = SafetyCheck.answer(other_patient, ["fever"])
+
+    response = patient_client.post(withdraw_url(check))
+
+    assert response.status_code == 404
+    check.refresh_from_db()
+    assert check.withdrawn_at is None
 
 
 # The physio's alerts ------------------------------------------------------------
@@ -371,7 +498,54 @@ def test_a_warning_sign_raises_an_alert_that_says_what_was_reported(patient, phy
 
     assert (alert.kind, alert.key, alert.urgent) == (AlertKind.RED_FLAG, str(check.pk), False)
     assert "fever, chills or unexplained weight loss" in alert.summary
-    assert "contact you or a doctor first" in alert.summary
+    assert "contact you or a doctor today or tomorrow" in alert.summary
+
+
+@pytest.mark.parametrize(
+    ("codes", "within"),
+    [
+        (["not_improving"], "within a few days"),
+        (["daily_activities", "not_improving"], "within a few days"),
+        (["not_improving", "injury"], "today or tomorrow"),
+    ],
+)
+def test_a_contact_answer_asks_for_contact_as_soon_as_its_soonest_sign_needs(
+    patient_client, patient, codes, within
+):
+    response = answer(patient_client, *codes)
+
+    page = patient_client.get(response.url).text
+    today = patient_client.get(reverse("tracking:today")).text
+    assert f"Contact your physio or your doctor {within}," in page
+    assert f"contact your physio or your doctor {within}," in today
+    assert "We have let your physio know" not in today
+
+
+def test_an_answer_holding_a_sign_no_longer_asked_keeps_its_meaning(patient):
+    check = SafetyCheck.objects.create(
+        patient=patient,
+        local_date=timezone.localdate(),
+        flags=["weakness_fast"],
+        advice=Advice.URGENT,
+    )
+
+    assert [flag.summary for flag in check.red_flags] == ["leg weakness getting worse quickly"]
+    assert SafetyCheck.answer(patient, ["weakness_fast"]).flags == []
+
+
+def test_a_contact_answer_given_before_its_sign_became_urgent_still_says_how_soon(
+    patient_client, patient
+):
+    check = SafetyCheck.objects.create(
+        patient=patient,
+        local_date=timezone.localdate(timezone.now(), patient.tzinfo),
+        flags=["spreading"],
+        advice=Advice.CONTACT,  # as it was routed then
+    )
+
+    page = patient_client.get(check.get_absolute_url()).text
+
+    assert "Contact your physio or your doctor today or tomorrow," in page
 
 
 def test_an_urgent_sign_raises_an_urgent_alert(patient, physio, assigned):
@@ -401,6 +575,21 @@ def test_the_caseload_shows_warning_signs_on_top_urgent_ones_first(
     assert "no improvement after a few weeks of home exercise" in banner
     assert html.index("Warning signs reported") < html.index('<ul class="caseload">')
     assert [row.patient for row in response.context["rows"]] == [other_patient, patient]
+
+
+def test_within_a_patients_row_urgent_signs_come_before_newer_contact_ones(
+    physio_client, patient, assigned
+):
+    with time_machine.travel(timezone.now() - dt.timedelta(days=2)):
+        urgent = SafetyCheck.answer(patient, ["bladder_bowel"])
+    contact = SafetyCheck.answer(patient, ["fever"])
+
+    response = physio_client.get(reverse("tracking:caseload"))
+
+    [row] = response.context["rows"]
+    assert [alert.key for alert in row.red_flags] == [str(urgent.pk), str(contact.pk)]
+    card = response.content.decode().split('<ul class="caseload">')[1]
+    assert card.index("Urgent: reported bladder") < card.index("Reported fever")
 
 
 def test_the_caseload_has_no_warning_banner_when_nothing_was_reported(
@@ -459,7 +648,7 @@ def test_marking_one_warning_sign_as_seen_leaves_a_later_one(
     physio_client, patient, physio, assigned
 ):
     first = SafetyCheck.answer(patient, ["fever"])
-    later = SafetyCheck.answer(patient, ["fever", "weakness_fast"])
+    later = SafetyCheck.answer(patient, ["fever", "weakness"])
 
     physio_client.post(
         reverse("tracking:acknowledge", args=[patient.pk]),
@@ -490,11 +679,14 @@ def test_a_clear_answer_cannot_undo_a_call_for_emergency_care_that_day(patient):
         assert client.get(reverse("tracking:start")).status_code == 200
 
 
-def test_a_contact_answer_given_by_mistake_can_be_answered_again(patient_client, patient):
+def test_a_contact_answer_given_by_mistake_can_be_taken_back_and_answered_again(
+    patient_client, patient
+):
     answer(patient_client, "fever")
     check = SafetyCheck.objects.get(patient=patient)
     assert check_in_url() in patient_client.get(check.get_absolute_url()).text
 
+    patient_client.post(withdraw_url(check))
     answer(patient_client)
 
     assert patient_client.get(reverse("tracking:start")).status_code == 200

@@ -2,9 +2,11 @@ import datetime as dt
 from fractions import Fraction
 
 from django import template
+from django.conf import settings
 from django.utils import timezone
 
 from ..review import format_pain
+from ..safety import BY_CODE, RED_FLAGS, RedFlag
 
 register = template.Library()
 
@@ -51,3 +53,26 @@ def html_datetime(value: dt.datetime | dt.date | None) -> str:
             value = timezone.localtime(value)
         return value.isoformat(timespec="seconds")
     return value.isoformat()
+
+
+@register.inclusion_tag("tracking/_warning_signs.html")
+def warning_signs(only: str = "") -> dict[str, object]:
+    """The warning signs from the one list, each with what it calls for.
+
+    `only="urgent"` shows the ones that need medical help now, and links to the rest.
+    Every page that names warning signs shows them this way, never in words of its own.
+    """
+    return {
+        "urgent": [flag for flag in RED_FLAGS if flag.urgent],
+        "contact": [] if only == "urgent" else [flag for flag in RED_FLAGS if not flag.urgent],
+        "only_urgent": only == "urgent",
+        "emergency_number": settings.EMERGENCY_NUMBER,
+    }
+
+
+@register.simple_tag
+def warning_sign(code: str) -> RedFlag:
+    """One sign from the list, by its code: `{% warning_sign "spreading" as flag %}`.
+
+    An unknown code is an error, so a page cannot name a sign the list does not hold."""
+    return BY_CODE[code]

@@ -9,11 +9,12 @@ a warning sign, back to the advice for it.
 import datetime as dt
 
 from django.conf import settings
+from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.http import AuthedRequest
@@ -22,7 +23,7 @@ from ..access import get_check_for, patient_required
 from ..forms import SafetyCheckForm
 from ..limits import limit_reports
 from ..models import SafetyCheck, Session
-from ..safety import RED_FLAGS, Advice
+from ..safety import Advice
 
 # A warning sign reported this recently is recalled when the patient checks in again.
 RECALL_DAYS = 14
@@ -55,12 +56,22 @@ def check_in(request: AuthedRequest) -> HttpResponse:
         check = SafetyCheck.answer(patient, form.cleaned_data["flags"])
         if not check.is_clear:
             return redirect(check)
+        standing = SafetyCheck.today_for(patient)
+        if standing is not None and not standing.is_clear:
+            # "None of these" does not undo a warning sign: only taking it back does.
+            messages.warning(
+                request,
+                "Your earlier answer today still stands, so please do not exercise today. "
+                "If you ticked something by mistake, you can say so below.",
+            )
+            return redirect(standing)
         open_session = Session.objects.for_patient(patient).in_progress().first()
         return redirect(open_session or "tracking:start")
 
     recent = (
         SafetyCheck.objects.raised()
         .filter(
+            withdrawn_at=None,
             patient=patient,
             local_date__gte=timezone.localdate(timezone.now(), patient.tzinfo)
             - dt.timedelta(days=RECALL_DAYS),
@@ -90,8 +101,36 @@ def check_in_result(request: AuthedRequest, check_id: int) -> HttpResponse:
             "in_progress": Session.objects.for_patient(request.user).in_progress().first()
             if is_current
             else None,
-            "urgent_flags": [flag for flag in RED_FLAGS if flag.urgent],
             "emergency_number": settings.EMERGENCY_NUMBER,
             "Advice": Advice,
         },
     )
+
+
+@require_POST
+@patient_required
+@limit_reports
+def withdraw(request: AuthedRequest, check_id: int) -> HttpResponse:
+    """ "I ticked this by mistake": the answer and the physio's alert stay, marked as
+    taken back, and the day goes on as after "none of these"."""
+    check = get_check_for(request, check_id)
+    latest = SafetyCheck.today_for(request.user)
+    if check.withdrawn_at is None:
+        if latest is None or latest.pk != check.pk or not check.can_be_withdrawn:
+            messages.error(
+                request,
+                "This answer can no longer be taken back here. If it was a mistake, "
+                "please tell your physio.",
+            )
+            return redirect(check)
+        check.withdraw()
+        messages.success(
+            request,
+            "Thank you: your answer is marked as ticked by mistake. Your physio will see that "
+            "the next time they open BackTrack.",
+        )
+    standing = SafetyCheck.today_for(request.user)
+    if standing is not None and not standing.is_clear:  # another sign reported since
+        return redirect(standing)
+    open_session = Session.objects.for_patient(request.user).in_progress().first()
+    return redirect(open_session or "tracking:start")

@@ -1,0 +1,98 @@
+"""One list of warning signs: every page that names one renders it from
+tracking/safety.py, with the advice that list gives it."""
+
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.template import TemplateSyntaxError, engines
+from django.test import Client
+from django.urls import reverse
+from django.utils.html import escape
+
+from tracking.models import SafetyCheck
+from tracking.safety import BY_CODE, RED_FLAGS
+
+TEMPLATES = Path(settings.BASE_DIR) / "templates"
+# Words that name a warning sign. A template may hold them only in its code (a tag, a
+# variable, a comment): the signs themselves come from the list, through
+# {% warning_signs %} or a flag's own fields.
+SIGN_WORDS = re.compile(
+    r"weakness|numb(ness)?\b|tingl|pins and needles|bladder|bowel|fever|chills|weight loss"
+    r"|saddle|spreading|worst at night|daily activities|cauda equina",
+    re.IGNORECASE,
+)
+CODE = re.compile(
+    r"\{% comment %\}.*?\{% endcomment %\}|\{#.*?#\}|\{%.*?%\}|\{\{.*?\}\}", re.DOTALL
+)
+
+
+def template_files() -> list[Path]:
+    return sorted(path for path in TEMPLATES.rglob("*") if path.suffix in {".html", ".txt"})
+
+
+def test_the_scan_finds_the_templates_it_should():
+    names = {path.relative_to(TEMPLATES).as_posix() for path in template_files()}
+
+    assert {"tracking/start.html", "tracking/_pain_rose_advice.html", "safety.html"} <= names
+
+
+@pytest.mark.parametrize(
+    "path", template_files(), ids=lambda path: path.relative_to(TEMPLATES).as_posix()
+)
+def test_no_template_names_a_warning_sign_in_words_of_its_own(path):
+    text = CODE.sub("", path.read_text())
+
+    named = [match.group(0) for match in SIGN_WORDS.finditer(text)]
+
+    assert named == [], f"{path.name} names signs itself: render them from tracking/safety.py"
+
+
+def test_the_scan_would_catch_a_hand_written_sign():
+    written = '<p class="note">If you have new weakness in your legs, stop.</p>'
+
+    assert SIGN_WORDS.search(CODE.sub("", written))
+
+
+def test_a_page_cannot_name_a_sign_the_list_does_not_hold():
+    template = engines["django"].from_string(
+        '{% load tracking %}{% warning_sign "sore_toe" as flag %}{{ flag.question }}'
+    )
+
+    with pytest.raises((KeyError, TemplateSyntaxError)):
+        template.render({})
+
+
+def test_the_start_page_shows_every_sign_from_the_list_with_its_advice(patient_client, patient):
+    SafetyCheck.answer(patient, [])
+
+    html = patient_client.get(reverse("tracking:start")).content.decode()
+
+    for flag in RED_FLAGS:
+        said = (
+            f"{escape(flag.question)}."
+            if flag.urgent
+            else f"{escape(flag.question)}: contact them {flag.within}."
+        )
+        assert f"<li>{said}</li>" in html, flag.code
+    assert "new weakness or numbness in your legs" not in html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("slug", ["back-and-hip", "moving-helps", "stretch-not-pain"])
+def test_the_learn_pages_name_the_urgent_signs_from_the_list(slug):
+    html = Client().get(reverse("learn-topic", args=[slug])).content.decode()
+
+    for flag in RED_FLAGS:
+        assert (f"<li>{escape(flag.question)}.</li>" in html) is flag.urgent, flag.code
+
+
+@pytest.mark.django_db
+def test_spreading_symptoms_on_the_learn_page_get_the_lists_advice():
+    html = Client().get(reverse("learn-topic", args=["stretch-not-pain"])).content.decode()
+
+    spreading = BY_CODE["spreading"]
+    assert escape(spreading.question.lower()) in html
+    assert spreading.urgent
+    assert "get medical help now, today at the latest" in html
