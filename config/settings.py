@@ -107,10 +107,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # High up, so that answers from the middleware below carry it too.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Below WhiteNoise: static files keep their long cache; everything else is no-store.
     "config.middleware.NoStoreMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Below the headers' middleware: a post whose body cannot be read gets our 400 page.
+    "config.middleware.UnreadableBodyMiddleware",
     # Sessions that know their user, so ending someone's access ends every sign-in.
     "qsessions.middleware.SessionMiddleware",
     # Who and from where, for every audit record; records every refused request.
@@ -125,7 +129,6 @@ MIDDLEWARE = [
     "accounts.two_step.TwoStepMiddleware",
     "accounts.middleware.UserTimezoneMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so it sees the result of every sign-in attempt.
     "axes.middleware.AxesMiddleware",
 ]
