@@ -219,14 +219,14 @@ def add_comment(
         context = _patient_context(request, patient, comment_form=form)
         return render(request, "tracking/patient.html", context)
 
-    with transaction.atomic():
-        comment = Comment.objects.create(
-            patient=patient, author=request.user, session=session, body=form.cleaned_data["body"]
-        )
-        trail.record(Action.CREATE, target=comment, patient=patient)
-    messages.success(
-        request, f"Comment sent. {patient.first_name or patient} will see it on their Today page."
+    _, created = Comment.post(
+        patient=patient, author=request.user, session=session, body=form.cleaned_data["body"]
     )
+    name = patient.first_name or patient
+    if created:
+        messages.success(request, f"Comment sent. {name} will see it on their Today page.")
+    else:
+        messages.info(request, f"That comment was already sent: {name} gets it once.")
     if session is not None:
         return redirect("tracking:patient-session", patient.pk, session.pk)
     return redirect(reverse("tracking:patient", args=[patient.pk]) + "#comments")
