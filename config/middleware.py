@@ -46,6 +46,6 @@ class UnreadableBodyMiddleware:
             except (BadRequest, SuspiciousOperation, UnreadablePostError) as exc:
                 request._post = QueryDict()  # type: ignore[attr-defined]
                 request._files = MultiValueDict()  # type: ignore[attr-defined]
-                handler = get_resolver().resolve_error_handler(400)
+                handler: Callable[..., HttpResponse] = get_resolver().resolve_error_handler(400)
                 return handler(request, exception=exc)
         return self.get_response(request)

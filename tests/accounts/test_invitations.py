@@ -2,6 +2,7 @@
 
 import datetime as dt
 import re
+from functools import partial
 
 import pytest
 import time_machine
@@ -262,7 +263,7 @@ def test_ten_identical_invitations_posted_at_once_are_sent_once(migrated_data, m
     clients = [signed_in(physio) for _ in range(10)]
     data = {"email": "new.patient@example.com"}
 
-    answers = at_once([lambda c=c: c.post(INVITE_URL, data) for c in clients])
+    answers = at_once([partial(c.post, INVITE_URL, data) for c in clients])
 
     assert [answer.status_code for answer in answers] == [302] * 10
     assert Invitation.objects.count() == 1

@@ -1,5 +1,7 @@
 """A physio shares a patient's care with a colleague, or hands it over, in the app."""
 
+from functools import partial
+
 import pytest
 from django.urls import reverse
 
@@ -134,8 +136,6 @@ def test_two_physios_leaving_at_once_never_leave_a_patient_with_nobody(migrated_
             Assignment.objects.create(patient=patient, physio=physio)
             leaving.append((signed_in(physio), patient))
 
-    at_once(
-        [lambda c=c, p=p: c.post(reverse("tracking:leave-care", args=[p.pk])) for c, p in leaving]
-    )
+    at_once([partial(c.post, reverse("tracking:leave-care", args=[p.pk])) for c, p in leaving])
 
     assert [Assignment.objects.filter(patient=p).count() for p in patients] == [1] * 8

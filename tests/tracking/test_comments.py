@@ -1,6 +1,7 @@
 """Physios comment on a session or the programme; patients see them, marked new until seen."""
 
 import datetime as dt
+from functools import partial
 
 import pytest
 from django.urls import reverse
@@ -249,7 +250,7 @@ def test_twenty_identical_comments_posted_at_once_are_kept_once(migrated_data, m
     clients = [signed_in(physio) for _ in range(20)]
     url = reverse("tracking:comment", args=[patient.pk])
 
-    answers = at_once([lambda c=c: c.post(url, {"body": "Well done"}) for c in clients])
+    answers = at_once([partial(c.post, url, {"body": "Well done"}) for c in clients])
 
     assert [answer.status_code for answer in answers] == [302] * 20
     assert Comment.objects.count() == 1
