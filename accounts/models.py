@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 import zoneinfo
@@ -11,6 +12,10 @@ from django.contrib.auth.models import UserManager as BaseUserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+
+# The same form posted again this soon is one post sent twice (a double tap, a
+# retried request): it is kept once.
+DOUBLE_TAP = dt.timedelta(minutes=2)
 
 
 class Role(models.TextChoices):

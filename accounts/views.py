@@ -17,7 +17,7 @@ from .access import physio_required
 from .emails import send_invitation
 from .forms import ACCOUNT_EXISTS, AcceptInvitationForm, InviteForm
 from .http import AuthedRequest
-from .models import Assignment, Invitation, Role, User
+from .models import DOUBLE_TAP, Assignment, Invitation, Role, User
 
 NOT_SENT = (
     "The email could not be sent just now, so {email} has no link yet. "
@@ -31,10 +31,23 @@ def invitations(request: AuthedRequest) -> HttpResponse:
     """Invite a new patient, and see the invitations already sent."""
     form = InviteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        invitation = form.save(commit=False)
-        invitation.invited_by = request.user
-        token = invitation.new_token()
-        invitation.save()
+        with transaction.atomic():
+            # Locked, so two posts at once cannot both find nothing and both invite.
+            User.objects.select_for_update().only("pk").get(pk=request.user.pk)
+            just_sent = Invitation.objects.pending().filter(
+                invited_by=request.user,
+                email__iexact=form.cleaned_data["email"],
+                sent_at__gt=timezone.now() - DOUBLE_TAP,
+            )
+            if just_sent.exists():  # a double tap or a retried request: one invitation
+                messages.info(
+                    request, f"An invitation was just sent to {form.cleaned_data['email']}."
+                )
+                return redirect("accounts:invitations")
+            invitation = form.save(commit=False)
+            invitation.invited_by = request.user
+            token = invitation.new_token()
+            invitation.save()
         _report_sending(request, invitation, send_invitation(request, invitation, token))
         return redirect("accounts:invitations")
     sent = Invitation.objects.filter(invited_by=request.user).select_related("accepted_by")[:50]

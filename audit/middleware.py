@@ -3,7 +3,10 @@ from urllib.parse import urlparse
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import resolve_url
+from django.shortcuts import render, resolve_url
+from django_ratelimit.core import is_ratelimited
+
+from accounts.http import client_ip
 
 from . import trail
 
@@ -13,6 +16,7 @@ from . import trail
 REFUSALS = {403, 429}
 # Pages that send the signed-out to sign in as their normal job.
 FRONT_DOORS = {"home", "login", "logout", "admin:logout"}
+RETRY_AFTER_SECONDS = 60
 
 
 class AuditMiddleware:
@@ -25,7 +29,10 @@ class AuditMiddleware:
         with trail.serving(request):
             response = self.get_response(request)
             if self._refused(request, response):
+                # Every refusal of a person who signed in; signed-out visitors' by window.
                 trail.denied(request, status=response.status_code)
+                if not _signed_in(request) and _too_many(request):
+                    response = _too_many_response(request)
         return response
 
     @staticmethod
@@ -43,6 +50,28 @@ class AuditMiddleware:
         if match is not None and match.view_name in FRONT_DOORS:
             return False
         return _sends_to_sign_in(response)
+
+
+def _signed_in(request: HttpRequest) -> bool:
+    user = getattr(request, "user", None)
+    return user is not None and user.is_authenticated
+
+
+def _too_many(request: HttpRequest) -> bool:
+    """Whether this address has been refused more than SIGNED_OUT_RATE_LIMIT allows."""
+    return is_ratelimited(
+        request,
+        group="audit.signed-out",
+        key=lambda _group, request: client_ip(request) or "unknown",
+        rate=settings.SIGNED_OUT_RATE_LIMIT,
+        increment=True,
+    )
+
+
+def _too_many_response(request: HttpRequest) -> HttpResponse:
+    response = render(request, "429.html", status=429)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
 
 
 def _sends_to_sign_in(response: HttpResponse) -> bool:

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
+from django.core.cache import cache
 from django.db import models
 from django.http import HttpRequest
 
@@ -41,6 +42,13 @@ TARGETS = {
 
 # A name, a number or a view name: never sentences, never what someone typed.
 _SAFE_TEXT = re.compile(r"[A-Za-z0-9_.:-]{0,64}\Z")
+
+# Signed-out visitors refused a protected page: one record per address in this
+# many seconds, which counts the refusals it stands for. Anyone on the internet
+# can send these, so they must not grow the trail (and the chain's queue) at will.
+SIGNED_OUT_WINDOW = 5 * 60
+# How long refusals not yet written wait for the address's next record.
+SIGNED_OUT_CARRY = 24 * 3600
 
 # Marks on the request, so one request never records its refusal twice.
 DENIAL_RECORDED = "_audit_denial_recorded"
@@ -146,6 +154,10 @@ def denied(
     status: int = 404,
 ) -> None:
     """Record a refused access once; views answer 404 or 403 as usual afterwards."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        denied_signed_out(request, status=status)
+        return
     if getattr(request, DENIAL_RECORDED, False):
         return
     setattr(request, DENIAL_RECORDED, True)
@@ -156,6 +168,35 @@ def denied(
         target_id=target_id,
         outcome=Outcome.DENIED,
         detail=_where(request, status),
+        request=request,
+    )
+    record_all([denial])
+
+
+def denied_signed_out(request: HttpRequest, *, status: int) -> None:
+    """Record a signed-out visitor's refusal, at most once per address per window.
+
+    The first refusal of a window is recorded, with `count`: itself and the
+    address's refusals since its previous record. Those later in the window are
+    counted, and written with the address's next record: a record, once in the
+    chain, never changes. (With the database cache, counts from many requests
+    at once are approximate; Redis counts exactly.)
+    """
+    if getattr(request, DENIAL_RECORDED, False):
+        return
+    setattr(request, DENIAL_RECORDED, True)
+    key = f"audit:signed-out:{_address(request) or 'unknown'}"
+    unrecorded = f"{key}:unrecorded"
+    if not cache.add(key, True, SIGNED_OUT_WINDOW):
+        cache.set(unrecorded, (cache.get(unrecorded) or 0) + 1, SIGNED_OUT_CARRY)
+        return
+    count = 1 + (cache.get(unrecorded) or 0)
+    cache.delete(unrecorded)
+    denial = event(
+        Action.ACCESS_DENIED,
+        outcome=Outcome.DENIED,
+        actor=None,
+        detail={**_where(request, status), "count": count},
         request=request,
     )
     record_all([denial])

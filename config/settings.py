@@ -107,10 +107,14 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # High up, so that answers from the middleware below carry it too.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Below WhiteNoise: static files keep their long cache; everything else is no-store.
     "config.middleware.NoStoreMiddleware",
     "csp.middleware.CSPMiddleware",
+    # Below the headers' middleware: a post whose body cannot be read gets our 400 page.
+    "config.middleware.UnreadableBodyMiddleware",
     # Sessions that know their user, so ending someone's access ends every sign-in.
     "qsessions.middleware.SessionMiddleware",
     # Who and from where, for every audit record; records every refused request.
@@ -125,7 +129,6 @@ MIDDLEWARE = [
     "accounts.two_step.TwoStepMiddleware",
     "accounts.middleware.UserTimezoneMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, so it sees the result of every sign-in attempt.
     "axes.middleware.AxesMiddleware",
 ]
@@ -201,6 +204,10 @@ except (ImproperlyConfigured, KeyError, ValueError) as exc:
 # stuck button or a script cannot flood the database: LOG_RATE_LIMIT posts per
 # minute ("60/m"), or per hour ("600/h").
 LOG_RATE_LIMIT = env.str("LOG_RATE_LIMIT", default="60/m")
+# Signed-out requests for pages that need signing in, per address: past the
+# limit they are answered 429 (and the audit trail keeps one record per address
+# every few minutes, with a count, however many arrive).
+SIGNED_OUT_RATE_LIMIT = env.str("SIGNED_OUT_RATE_LIMIT", default="60/m")
 # The number urgent advice tells patients to call. 112 reaches emergency services
 # from mobile phones across Europe and in many other countries; set the local one.
 EMERGENCY_NUMBER = env.str("EMERGENCY_NUMBER", default="112")

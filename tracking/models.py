@@ -12,7 +12,7 @@ from django.db.models import Case, Count, F, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import DOUBLE_TAP, User
 from audit import trail
 from audit.models import Action, Target
 from exercises.models import MAX_REPS, MAX_SETS, Dose, Exercise, current_versions
@@ -809,9 +809,30 @@ class Comment(models.Model):
     def is_unread(self) -> bool:
         return self.read_at is None
 
-
-# The same answer again this soon is one answer tapped twice.
-DOUBLE_TAP = dt.timedelta(minutes=2)
+    @classmethod
+    @transaction.atomic
+    def post(
+        cls, *, patient: User, author: User, session: Session | None, body: str
+    ) -> tuple[Comment, bool]:
+        """Keep a physio's comment, and say whether it is new. The same comment
+        again this soon (a double tap, a retried request) is the one already kept."""
+        now = timezone.now()
+        # Locked, so two posts at once cannot both find nothing and both write.
+        User.objects.select_for_update().only("pk").get(pk=patient.pk)
+        same = cls.objects.filter(
+            patient=patient,
+            author=author,
+            session=session,
+            body=body,
+            created_at__gt=now - DOUBLE_TAP,
+        ).first()
+        if same is not None:
+            return same, False
+        comment = cls.objects.create(
+            patient=patient, author=author, session=session, body=body, created_at=now
+        )
+        trail.record(Action.CREATE, target=comment, patient=patient)
+        return comment, True
 
 
 def rose_too_much(pain: int | None, pain_before: int) -> bool:

@@ -2,6 +2,7 @@
 
 import datetime as dt
 import re
+from functools import partial
 
 import pytest
 import time_machine
@@ -10,6 +11,7 @@ from django.urls import reverse
 
 from accounts.models import Assignment, Invitation, Role, User
 from tests.conftest import signed_in
+from tests.parallel import at_once, postgresql_only
 
 INVITE_URL = reverse("accounts:invitations")
 NEW_PASSWORD = "plum-tree-orbit-42"
@@ -234,3 +236,35 @@ def test_an_empty_post_says_what_is_missing(physio_client):
 
     assert "This field is required." in response.content.decode()
     assert not Invitation.objects.exists()
+
+
+def test_an_invitation_posted_twice_is_sent_once_and_the_second_post_says_so(physio_client):
+    invite(physio_client)
+    again = invite(physio_client, email="New.Patient@example.com")
+
+    assert Invitation.objects.count() == 1
+    assert len(mail.outbox) == 1
+    assert "An invitation was just sent to" in again.content.decode()
+
+
+def test_inviting_the_same_person_again_later_sends_a_new_invitation(physio_client):
+    invite(physio_client)
+    with time_machine.travel(dt.timedelta(minutes=3)):
+        invite(physio_client)
+
+    assert Invitation.objects.count() == 2
+    assert len(mail.outbox) == 2
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_ten_identical_invitations_posted_at_once_are_sent_once(migrated_data, make_user):
+    physio = make_user("phil", Role.PHYSIO, first_name="Phil")
+    clients = [signed_in(physio) for _ in range(10)]
+    data = {"email": "new.patient@example.com"}
+
+    answers = at_once([partial(c.post, INVITE_URL, data) for c in clients])
+
+    assert [answer.status_code for answer in answers] == [302] * 10
+    assert Invitation.objects.count() == 1
+    assert len(mail.outbox) == 1

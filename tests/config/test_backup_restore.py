@@ -293,6 +293,24 @@ def test_a_restore_that_fails_half_way_changes_nothing_not_even_tables_the_backu
             cursor.execute("DROP TABLE IF EXISTS made_later")
 
 
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="PostgreSQL's planner statistics after a restore"
+)
+def test_a_restore_leaves_postgresql_with_statistics_on_every_table(tmp_path, patient):
+    backup = back_up(tmp_path)
+
+    message = restore(backup)
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname FROM pg_class JOIN pg_namespace ON pg_namespace.oid = relnamespace "
+            "WHERE nspname = 'public' AND relkind = 'r' AND reltuples < 0 ORDER BY relname"
+        )
+        never_analysed = [name for (name,) in cursor.fetchall()]
+    assert never_analysed == []
+    assert "Updated the database's statistics (ANALYZE)." in message
+
+
 # Backing up -------------------------------------------------------------------------
 
 

@@ -1,10 +1,13 @@
 """A physio shares a patient's care with a colleague, or hands it over, in the app."""
 
+from functools import partial
+
 import pytest
 from django.urls import reverse
 
-from accounts.models import Assignment, User
+from accounts.models import Assignment, Role, User
 from tests.conftest import signed_in
+from tests.parallel import at_once, postgresql_only
 
 
 def share(client, patient, physio_id):
@@ -105,3 +108,34 @@ def test_a_colleague_who_is_no_longer_a_physio_does_not_count(
 
     assert "Phoebe Ray" not in page.split('id="care-title"')[1].split("</ul>")[0]
     assert physio in patient.physios.all()
+
+
+def test_of_two_physios_leaving_one_after_the_other_the_second_stays(
+    physio_client, physio, patient, assigned, other_physio
+):
+    Assignment.objects.create(patient=patient, physio=other_physio)
+
+    leave(physio_client, patient)
+    refused = leave(signed_in(other_physio), patient)
+
+    assert "You are the only physiotherapist looking after" in refused.content.decode()
+    assert list(patient.physios.all()) == [other_physio]
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_two_physios_leaving_at_once_never_leave_a_patient_with_nobody(migrated_data, make_user):
+    """Several patients, each with two physios who both leave at the same moment."""
+    leaving = []
+    patients = []
+    for number in range(8):
+        patient = make_user(f"pat{number}", Role.PATIENT)
+        patients.append(patient)
+        for side in "ab":
+            physio = make_user(f"phil{number}{side}", Role.PHYSIO)
+            Assignment.objects.create(patient=patient, physio=physio)
+            leaving.append((signed_in(physio), patient))
+
+    at_once([partial(c.post, reverse("tracking:leave-care", args=[p.pk])) for c, p in leaving])
+
+    assert [Assignment.objects.filter(patient=p).count() for p in patients] == [1] * 8

