@@ -96,3 +96,12 @@ def test_spreading_symptoms_on_the_learn_page_get_the_lists_advice():
     assert escape(spreading.question.lower()) in html
     assert spreading.urgent
     assert "get medical help now, today at the latest" in html
+
+
+def test_the_start_page_never_hides_the_signs_behind_a_click(patient_client, patient):
+    SafetyCheck.answer(patient, [])
+
+    html = patient_client.get(reverse("tracking:start")).content.decode()
+
+    assert "<details" not in html
+    assert "<summary" not in html
