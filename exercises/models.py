@@ -24,6 +24,12 @@ MAX_REST_SECONDS = 300
 # to get into position for each exercise.
 SECONDS_PER_MOVEMENT = 3
 SECONDS_TO_GET_READY = 10
+# Between two sets with no rest prescribed, still a moment to breathe.
+SHORT_BREAK_SECONDS = 5
+# Between two long holds (a 30 s stretch), a rest a person can take: breathe, let go,
+# get back into position. Between short holds, the few seconds of one movement.
+LONG_HOLD_SECONDS = 20
+REST_BETWEEN_LONG_HOLDS = 10
 
 
 class Dose(models.Model):
@@ -100,13 +106,27 @@ class Dose(models.Model):
         return text[0].upper() + text[1:]
 
     @property
+    def seconds_between_holds(self) -> int:
+        """The pause between two holds: a real rest after a long hold, else one movement."""
+        if self.hold_seconds >= LONG_HOLD_SECONDS:
+            return REST_BETWEEN_LONG_HOLDS
+        return SECONDS_PER_MOVEMENT
+
+    @property
+    def seconds_between_sets(self) -> int:
+        """The rest between two sets: as prescribed, or a moment to breathe."""
+        return self.rest_seconds or SHORT_BREAK_SECONDS
+
+    @property
     def estimated_seconds(self) -> int:
-        """A fair estimate of how long the dose takes, getting ready included."""
-        sides = 2 if self.per_side else 1
-        per_rep = self.hold_seconds + SECONDS_PER_MOVEMENT
-        work = self.sets * self.reps * sides * per_rep
-        rest = (self.sets - 1) * self.rest_seconds
-        return SECONDS_TO_GET_READY + work + rest
+        """How long the dose takes, getting ready included: as long as follow-along's timers."""
+        moves = self.reps * (2 if self.per_side else 1)
+        if self.hold_seconds:
+            one_set = moves * self.hold_seconds + (moves - 1) * self.seconds_between_holds
+        else:
+            one_set = moves * SECONDS_PER_MOVEMENT
+        rest = (self.sets - 1) * self.seconds_between_sets
+        return SECONDS_TO_GET_READY + self.sets * one_set + rest
 
 
 def current_versions(exercise_ids: Iterable[int]) -> dict[int, int]:

@@ -15,13 +15,6 @@ from exercises.models import SECONDS_PER_MOVEMENT, SECONDS_TO_GET_READY, Dose
 
 from .models import SessionEntry
 
-# Between two sets with no rest prescribed, still a moment to breathe.
-SHORT_BREAK_SECONDS = 5
-# Between two long holds (a 30 s stretch), a rest a person can take: breathe, let go,
-# get back into position. Between short holds, the few seconds of one movement.
-LONG_HOLD_SECONDS = 20
-REST_BETWEEN_LONG_HOLDS = 10
-
 
 class Kind(StrEnum):
     READY = "ready"  # getting into position
@@ -58,7 +51,7 @@ def steps_for(dose: Dose) -> list[Step]:
     work: list[Step] = []
     for set_number in range(1, dose.sets + 1):
         if set_number > 1:
-            rest = dose.rest_seconds or SHORT_BREAK_SECONDS
+            rest = dose.seconds_between_sets
             then = f"Next: set {set_number} of {dose.sets}"
             work.append(Step(Kind.REST, rest, "Rest", then, f"Rest {rest} seconds. {then}."))
         for rep in range(1, dose.reps + 1):
@@ -69,7 +62,7 @@ def steps_for(dose: Dose) -> list[Step]:
                     work.append(Step(Kind.MOVE, SECONDS_PER_MOVEMENT, "Move", where, short))
                     continue
                 if work and work[-1].kind is Kind.HOLD:
-                    relax = relax_seconds(dose.hold_seconds)
+                    relax = dose.seconds_between_holds
                     spoken = f"Relax {relax} seconds. Next: {where}."
                     work.append(Step(Kind.RELAX, relax, "Relax", f"Next: {where}", spoken))
                 hold = dose.hold_seconds
@@ -82,13 +75,6 @@ def steps_for(dose: Dose) -> list[Step]:
         f"Get into position: {SECONDS_TO_GET_READY} seconds.",
     )
     return [ready, *work]
-
-
-def relax_seconds(hold_seconds: int) -> int:
-    """The pause between two holds: longer after a long hold."""
-    if hold_seconds >= LONG_HOLD_SECONDS:
-        return REST_BETWEEN_LONG_HOLDS
-    return SECONDS_PER_MOVEMENT
 
 
 def _where(rep: int, reps: int, side: str, set_number: int, sets: int) -> str:

@@ -66,6 +66,13 @@ def test_the_estimated_time_agrees_with_12_to_15_minutes(db):
     assert 12 <= total_minutes(Exercise.objects.all()) <= 15
 
 
+def test_the_estimate_counts_the_rest_between_long_holds(db):
+    exercise = Exercise.objects.get(slug="double-knee-to-chest")
+    assert (exercise.sets, exercise.reps, exercise.hold_seconds) == (1, 3, 30)
+
+    assert exercise.estimated_seconds == 10 + 3 * 30 + 2 * 10
+
+
 def test_a_longer_dose_takes_longer(db):
     exercise = Exercise.objects.get(slug="glute-bridge")
     before = exercise.estimated_seconds
@@ -109,14 +116,14 @@ def test_slugs_are_unique(db):
 def test_the_routine_page_lists_active_exercises_with_the_total_time(
     patient_client, django_assert_num_queries
 ):
-    Exercise.objects.filter(slug="back-curl").update(is_active=False)
+    Exercise.objects.filter(slug="single-knee-to-chest").update(is_active=False)
 
     with django_assert_num_queries(4):  # session, user, groups, exercises
         response = patient_client.get(reverse("exercises:routine"))
 
     html = response.content.decode()
-    assert "Back curl" not in html
-    positions = [html.index(name) for name in ROUTINE_ORDER if name != "Back curl"]
+    assert "Single knee to chest" not in html
+    positions = [html.index(name) for name in ROUTINE_ORDER if name != "Single knee to chest"]
     assert positions == sorted(positions)
     active = Exercise.objects.active()
     assert f"about {total_minutes(active)} minutes" in html

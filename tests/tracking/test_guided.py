@@ -18,10 +18,11 @@ from exercises.models import (
     MAX_SETS,
     SECONDS_PER_MOVEMENT,
     SECONDS_TO_GET_READY,
+    SHORT_BREAK_SECONDS,
     Exercise,
 )
 from tests.conftest import check_in, same_queries, signed_in, sql_of
-from tracking.guided import SHORT_BREAK_SECONDS, Kind, Step, next_to_do, steps_for
+from tracking.guided import Kind, Step, next_to_do, steps_for
 from tracking.models import Programme, SafetyCheck, Session, SessionEntry
 
 pytestmark = pytest.mark.usefixtures("checked_in")  # logging needs the day's safety check-in
@@ -141,7 +142,7 @@ def test_sets_without_a_prescribed_rest_still_get_a_short_break():
     steps = steps_for(dose(sets=2, reps=1, hold_seconds=10))
 
     assert [step.kind for step in steps] == [Kind.READY, Kind.HOLD, Kind.REST, Kind.HOLD]
-    assert steps[2].seconds == SHORT_BREAK_SECONDS
+    assert steps[2].seconds == SHORT_BREAK_SECONDS == 5
 
 
 def test_a_single_hold_is_ready_then_hold():
@@ -162,9 +163,8 @@ def test_a_single_hold_is_ready_then_hold():
     rest=st.integers(0, MAX_REST_SECONDS),
 )
 def test_every_dose_times_each_rep_on_each_side_in_each_set(sets, reps, hold, per_side, rest):
-    steps = steps_for(
-        dose(sets=sets, reps=reps, hold_seconds=hold, per_side=per_side, rest_seconds=rest)
-    )
+    prescribed = dose(sets=sets, reps=reps, hold_seconds=hold, per_side=per_side, rest_seconds=rest)
+    steps = steps_for(prescribed)
 
     kinds = [step.kind for step in steps]
     work = [step for step in steps if step.kind in (Kind.HOLD, Kind.MOVE)]
@@ -179,6 +179,8 @@ def test_every_dose_times_each_rep_on_each_side_in_each_set(sets, reps, hold, pe
     pairs = list(itertools.pairwise(kinds))
     assert (Kind.HOLD, Kind.HOLD) not in pairs
     assert all(b in (Kind.HOLD, Kind.MOVE) for a, b in pairs if a in (Kind.RELAX, Kind.REST))
+    # The time the library and Today announce is the time the timers take.
+    assert sum(step.seconds for step in steps) == prescribed.estimated_seconds
 
 
 # Which exercise comes next -----------------------------------------------------------
