@@ -1066,6 +1066,6 @@ def test_every_form_fuzzed_is_counted():
 def test_each_form_is_fuzzed_as_often_as_the_profile_says():
     """200 examples per form, but on CI's PostgreSQL pass, which repeats the SQLite one."""
     assert EXAMPLES_PER_PROFILE["default"] == EXAMPLES_PER_PROFILE["ci"] == 200
-    assert FUZZ.max_examples == hypothesis_settings.default.max_examples
+    assert FUZZ.max_examples == hypothesis_settings().max_examples  # the loaded profile
     for name, examples in EXAMPLES_PER_PROFILE.items():
         assert hypothesis_settings.get_profile(name).max_examples == examples
