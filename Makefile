@@ -10,6 +10,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 CHROMIUM ?= /usr/bin/chromium
 JAVA ?= /usr/bin/java
+# pytest-xdist workers for make test: one per core (TEST_WORKERS=0 runs in one process).
+TEST_WORKERS ?= auto
 PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes
 # Development defaults; a real deployment sets its own environment instead.
 DEV_ENV := DEBUG=true
@@ -59,7 +61,7 @@ run: $(VENV)/.runtime  ## Set up, load the routine and demo accounts, and serve 
 	$(DEV_ENV) $(BIN)/python manage.py runserver --noreload $(HOST):$(PORT)
 
 test: $(VENV)/.dev $(CHROMIUM) $(JAVA) node_modules/.package-lock.json  ## Run the whole suite, browser tests included
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(VENV)/.dev  ## ruff (lint and format), mypy, and bandit (no medium or high findings)
 	$(BIN)/ruff check .

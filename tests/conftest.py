@@ -3,6 +3,7 @@
 import datetime as dt
 import functools
 import importlib
+import os
 import time
 import uuid
 from base64 import b32decode
@@ -18,6 +19,7 @@ from django.utils import timezone
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from hypothesis import settings as hypothesis_settings
 from qsessions.backends.db import SessionStore
 
 from accounts import two_step
@@ -25,6 +27,45 @@ from accounts.models import Assignment, Role, User
 from tracking.models import SafetyCheck, Session
 
 PASSWORD = "correct-horse-battery"
+
+# Hypothesis profiles, chosen by HYPOTHESIS_PROFILE. They set how many examples each
+# property test tries where the test does not pin its own (every fuzzed form, in
+# tests/security/test_fuzz_forms.py).
+# - default: 200 per test; examples that failed are kept in .hypothesis/ (ignored by
+#   git) and tried first next time.
+# - ci: the same 200, with no example database: a fresh clone has none to reuse, and
+#   a failure prints the blob that reproduces it (@reproduce_failure).
+# - ci-postgres: the second pass of CI, on PostgreSQL, after the ci profile's pass on
+#   SQLite: fewer examples, enough to find what only PostgreSQL refuses.
+EXAMPLES_PER_PROFILE = {"default": 200, "ci": 200, "ci-postgres": 25}
+hypothesis_settings.register_profile("default", max_examples=EXAMPLES_PER_PROFILE["default"])
+for _name in ("ci", "ci-postgres"):
+    hypothesis_settings.register_profile(
+        _name, max_examples=EXAMPLES_PER_PROFILE[_name], database=None, print_blob=True
+    )
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+
+
+# What lets a test reach the database: pytest-django refuses it to any other test.
+DATABASE_FIXTURES = {
+    "db",
+    "transactional_db",
+    "django_db_reset_sequences",
+    "django_db_serialized_rollback",
+    "live_server",
+}
+
+
+def uses_the_database(item: pytest.Item) -> bool:
+    fixtures = set(getattr(item, "fixturenames", ()))
+    return item.get_closest_marker("django_db") is not None or bool(fixtures & DATABASE_FIXTURES)
+
+
+def pytest_itemcollected(item: pytest.Item) -> None:
+    """Mark the tests that can reach the database `database`, so that a second pass
+    on another database can run only them (-m database): the rest cannot differ."""
+    if uses_the_database(item):
+        item.add_marker(pytest.mark.database)
 
 
 @pytest.hookimpl(trylast=True)

@@ -5,6 +5,7 @@ import re
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
+from tests.browser.conftest import assert_no_sideways_scroll
 from tests.conftest import PASSWORD
 from tracking.models import Session, SessionEntry
 
@@ -17,7 +18,6 @@ pytestmark = [
 
 PAIN_BEFORE = "How much pain do you have right now?"
 PAIN_AFTER = "How much pain do you have now?"
-PHONE_WIDTH = 320
 
 
 # Helpers ------------------------------------------------------------------
@@ -50,18 +50,17 @@ def press_in_row(row: Locator, action: str) -> None:
     row.get_by_role("button", name=re.compile(rf"^{action}\b")).click()
 
 
-def assert_no_sideways_scroll(page: Page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE_WIDTH, f"{page.url} is {width}px wide on a {PHONE_WIDTH}px screen"
-
-
 def focused(page: Page, script: str):
     """Evaluate `script` with `el` bound to the focused element."""
     return page.evaluate(f"(() => {{ const el = document.activeElement; return {script}; }})()")
 
 
 def tab_to(page: Page, name: str, *, limit: int = 60) -> None:
-    """Press Tab until the focused element's text (or label) starts with `name`."""
+    """Press Tab until the focused element's text (or label) starts with `name`.
+
+    From a page that has loaded: Tab on a half-parsed page can pass the element by.
+    """
+    page.wait_for_load_state("load")
     for _ in range(limit):
         page.keyboard.press("Tab")
         text = focused(page, "(el.labels?.[0] || el).textContent.trim()")

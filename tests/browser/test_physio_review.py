@@ -10,6 +10,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from accounts.models import Assignment, Role, User
 from exercises.models import current_versions
+from tests.browser.conftest import assert_no_sideways_scroll
 from tests.conftest import PASSWORD
 from tracking.models import Programme, Session, SessionEntry
 
@@ -20,7 +21,6 @@ pytestmark = [
     pytest.mark.usefixtures("migrated_data"),
 ]
 
-PHONE_WIDTH = 320
 EXERCISE = "Glute bridge"  # 1 set of 10 in the routine (exercises/migrations/0002)
 COMMENT = "Ease off the bridges for a few days and tell me how the back feels."
 # The caseload's names in alphabetical order of last name; Lee is the flaring patient.
@@ -58,11 +58,6 @@ def field(scope: Page | Locator, label: str) -> Locator:
 
 def region(page: Page, title: str) -> Locator:
     return page.get_by_role("region", name=title, exact=True)
-
-
-def assert_no_sideways_scroll(page: Page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE_WIDTH, f"{page.url} is {width}px wide on a {PHONE_WIDTH}px screen"
 
 
 # Data ---------------------------------------------------------------------

@@ -9,6 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import Locator, Page, expect
 
 from accounts.models import Assignment, User
+from tests.browser.conftest import assert_no_sideways_scroll
 from tests.conftest import PASSWORD, finished_session
 
 pytestmark = [
@@ -17,8 +18,6 @@ pytestmark = [
     pytest.mark.django_db(transaction=True),
     pytest.mark.usefixtures("migrated_data"),
 ]
-
-PHONE_WIDTH = 320
 
 
 @pytest.fixture
@@ -46,11 +45,6 @@ def range_link(page: Page, label: str) -> Locator:
 
 def calendar_cells(page: Page) -> Locator:
     return page.locator("#progress figure > svg g.cal")
-
-
-def assert_no_sideways_scroll(page: Page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE_WIDTH, f"{page.url} is {width}px wide on a {PHONE_WIDTH}px screen"
 
 
 def test_on_a_phone_the_range_switch_swaps_the_charts_in_place(

@@ -8,12 +8,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from accounts.models import Assignment
-from tests.browser.test_logging_a_session import (
-    PAIN_BEFORE,
-    assert_no_sideways_scroll,
-    choose_pain,
-    entry_rows,
-)
+from tests.browser.conftest import assert_no_sideways_scroll
+from tests.browser.test_logging_a_session import PAIN_BEFORE, choose_pain, entry_rows
 from tests.browser.test_physio_review import sign_in
 from tracking.models import SafetyCheck, Session
 from tracking.safety import BY_CODE, Advice
@@ -101,6 +97,7 @@ def test_none_of_these_is_one_tap_and_is_not_asked_again_that_day(page: Page, li
     page.goto(f"{live_server.url}/sessions/{session.pk}/finish/")
     choose_pain(page, "How much pain do you have now?", 3)
     page.get_by_role("button", name="Save session").click()
+    expect(page.get_by_text("Session saved.")).to_be_visible()
 
     page.goto(f"{live_server.url}/today/")
     expect(page.get_by_text("Safety check done today")).to_be_visible()

@@ -1,7 +1,9 @@
 """Every form, fuzzed through HTTP: whatever is posted, the server never fails.
 
-Each form is posted EXAMPLES (200) times by Hypothesis to the real address that
-serves it, by someone allowed to use it, so the whole view runs: the form's
+Each form is posted 200 times by Hypothesis (as the Hypothesis profile says: 200
+by default and in CI's SQLite pass, fewer in its PostgreSQL pass; see
+tests/conftest.py) to the real address that serves it, by someone allowed to use
+it, so the whole view runs: the form's
 validation, the models' constraints and the database. Each example starts from
 the post the page itself would send and changes some of its fields to: NUL
 bytes, odd unicode (every code point but the surrogates, and a list of known
@@ -53,7 +55,14 @@ from hypothesis import strategies as st
 
 from accounts.models import Assignment, Invitation, Role, User
 from exercises.models import Exercise
-from tests.conftest import PASSWORD, current_code, finished_session, programme_post, signed_in
+from tests.conftest import (
+    EXAMPLES_PER_PROFILE,
+    PASSWORD,
+    current_code,
+    finished_session,
+    programme_post,
+    signed_in,
+)
 from tracking.forms import PAIN_ERROR
 from tracking.models import (
     AlertAcknowledgement,
@@ -65,10 +74,8 @@ from tracking.models import (
 )
 from tracking.safety import RED_FLAGS
 
-EXAMPLES = 200
-
+# As many examples per form as the loaded profile says (tests/conftest.py).
 FUZZ = hypothesis_settings(
-    max_examples=EXAMPLES,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     # Not the "explain" phase: it reruns a failure many times over to annotate it,
@@ -1054,3 +1061,11 @@ def test_every_form_fuzzed_is_counted():
         if name.startswith("test_") and hasattr(test, "hypothesis")
     ]
     assert len(fuzz_tests) == len(FORMS_FUZZED) == 29
+
+
+def test_each_form_is_fuzzed_as_often_as_the_profile_says():
+    """200 examples per form, but on CI's PostgreSQL pass, which repeats the SQLite one."""
+    assert EXAMPLES_PER_PROFILE["default"] == EXAMPLES_PER_PROFILE["ci"] == 200
+    assert FUZZ.max_examples == hypothesis_settings().max_examples  # the loaded profile
+    for name, examples in EXAMPLES_PER_PROFILE.items():
+        assert hypothesis_settings.get_profile(name).max_examples == examples
