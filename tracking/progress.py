@@ -1,9 +1,11 @@
 """A patient's progress over time: adherence, streaks, pain and each exercise.
 
 Worked out from a few aggregate queries whatever the length of the history:
-the programme's target, one row per day with finished sessions (all time, for
-streaks and the start), one row per finished session in the range (the pain
-chart), and one row per exercise (how often done, skipped, too hard). Every
+the programme's target, one row per day with sessions (all time, for streaks
+and the start), one row per session in the range (the pain chart), and one
+row per exercise (how often done, skipped, too hard). Only the sessions that
+count are counted: finished, with at least one exercise done
+(tracking.models.counts_toward_progress). Every
 day is the patient's own local day, as each session's `local_date` is.
 """
 
@@ -242,12 +244,12 @@ def progress_of(
         ).first() or (TARGET_PER_WEEK_DEFAULT, True)
     else:
         target_per_week, gentle_start = programme.target_per_week, programme.gentle_start
-    finished = Session.objects.finished().filter(patient=patient)
+    counted = Session.objects.counted().filter(patient=patient)
 
     # Day by day, all time: streaks and the start need every day.
     pain_after_by_day: dict[dt.date, tuple[int, int]] = {}
     for day, count, pain_after in (
-        finished.values_list("local_date")
+        counted.values_list("local_date")
         .annotate(Count("pk"), Sum("pain_after"))
         .order_by("local_date")
     ):
@@ -264,7 +266,7 @@ def progress_of(
 
     # From a week before the range, so its first days' averages have their week too.
     sessions = list(
-        finished.filter(
+        counted.filter(
             local_date__gte=start - dt.timedelta(days=ROLLING_DAYS - 1), local_date__lte=today
         )
         .order_by("local_date", "started_at", "pk")  # by day: the window moves forward
@@ -408,10 +410,9 @@ def _pain_at_start_and_recently(
 def _exercises(patient: User, start: dt.date, today: dt.date) -> list[ExerciseRow]:
     rows = (
         SessionEntry.objects.filter(
-            session__patient=patient,
-            session__finished_at__isnull=False,
-            session__local_date__gte=start,
-            session__local_date__lte=today,
+            session__in=Session.objects.counted().filter(
+                patient=patient, local_date__gte=start, local_date__lte=today
+            )
         )
         .values("exercise_id", "exercise__name", "exercise__order")
         .annotate(

@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from django.db.models import Count, Max, Min, Q, QuerySet, Sum, Value
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -201,7 +201,7 @@ def plan_for(patient: User, target_per_week: int, gentle_start: bool) -> Plan:
     """The patient's plan, counted from joining, or from the first session if earlier."""
     joined = timezone.localdate(patient.date_joined, patient.tzinfo)
     first = (
-        Session.objects.finished()
+        Session.objects.counted()
         .filter(patient=patient)
         .order_by("local_date")
         .values_list("local_date", flat=True)
@@ -224,7 +224,9 @@ class _Window:
         return Fraction(self.pain_total, self.sessions) if self.sessions else None
 
 
-_FINISHED = Q(exercise_sessions__finished_at__isnull=False)
+def _counted_day(patient_sessions: QuerySet[Session], order: str) -> Subquery:
+    """The first or last day (by `order`) of each patient's sessions that count."""
+    return Subquery(patient_sessions.order_by(order).values("local_date")[:1])
 
 
 def progress_for(patients: QuerySet[User], now: dt.datetime | None = None) -> list[Progress]:
@@ -234,10 +236,11 @@ def progress_for(patients: QuerySet[User], now: dt.datetime | None = None) -> li
     their own time zone, as their sessions' days are.
     """
     now = now or timezone.now()
+    theirs = Session.objects.counted().filter(patient=OuterRef("pk"))
     rows = list(
         patients.annotate(
-            last_session=Max("exercise_sessions__local_date", filter=_FINISHED),
-            first_session=Min("exercise_sessions__local_date", filter=_FINISHED),
+            last_session=_counted_day(theirs, "-local_date"),
+            first_session=_counted_day(theirs, "local_date"),
             target=Coalesce("programme__target_per_week", Value(TARGET_PER_WEEK_DEFAULT)),
             threshold=Coalesce("programme__inactivity_days", Value(INACTIVITY_DAYS_DEFAULT)),
             gentle=Coalesce("programme__gentle_start", Value(True)),
@@ -247,7 +250,7 @@ def progress_for(patients: QuerySet[User], now: dt.datetime | None = None) -> li
     horizon = now.date() - dt.timedelta(days=RECENT_DAYS + 2)
     daily: dict[int, list[tuple[dt.date, int, int]]] = defaultdict(list)
     for patient_id, day, sessions, pain_total in (
-        Session.objects.finished()
+        Session.objects.counted()
         .filter(patient__in=patients.values("pk"), local_date__gte=horizon)
         .values_list("patient_id", "local_date")
         .annotate(Count("pk"), Sum("pain_before"))

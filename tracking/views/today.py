@@ -58,7 +58,7 @@ def today(request: AuthedRequest) -> HttpResponse:
         "tracking/today.html",
         {
             "day": day,
-            "sessions_today": sessions.on(day).finished().with_counts(),
+            "sessions_today": sessions.on(day).counted().with_counts(),
             "in_progress": sessions.in_progress().with_counts().first(),
             "items": items,
             "minutes": total_minutes(items),
@@ -83,7 +83,7 @@ def _gentle_start(plan: Plan, day: dt.date, sessions: SessionQuerySet) -> dict[s
         "week": number,
         "aim": plan.per_week_on(day),
         "until": last,
-        "done": sessions.finished().filter(local_date__range=(first, day)).count(),
+        "done": sessions.counted().filter(local_date__range=(first, day)).count(),
         "next_aim": plan.per_week_on(last + dt.timedelta(days=1)),
         # With a low target, the second week may already ask for all of it.
         "next_is_full": not plan.is_starting_gently(last + dt.timedelta(days=1)),
