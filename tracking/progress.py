@@ -30,7 +30,7 @@ from .models import (
     Session,
     SessionEntry,
 )
-from .review import Plan, format_pain, percent
+from .review import Plan, Tally, format_pain, percent
 
 # The ranges a patient can look at, by their key in the address.
 RANGES = {"4w": ("4 weeks", 28), "12w": ("12 weeks", 84), "all": ("All time", None)}
@@ -73,6 +73,10 @@ class Week:
     @property
     def done(self) -> int:
         return sum(day.sessions for day in self.days if day is not None)
+
+    @property
+    def tally(self) -> Tally:
+        return Tally(self.done, self.planned)
 
     @property
     def is_short(self) -> bool:
@@ -143,6 +147,14 @@ class PatientProgress:
         return percent(self.sessions_28, self.target_28)
 
     @property
+    def tally_7(self) -> Tally:
+        return Tally(self.sessions_7, self.target_7)
+
+    @property
+    def tally_28(self) -> Tally:
+        return Tally(self.sessions_28, self.target_28)
+
+    @property
     def pain_change(self) -> Fraction | None:
         """Pain after exercising, recently minus at the start: negative is better.
 
@@ -174,7 +186,9 @@ class PatientProgress:
             ]
         monday = self.today - dt.timedelta(days=self.today.weekday())
         planned = self.plan.planned(monday, monday + dt.timedelta(days=6))
-        lines = [f"This week: {self.sessions_this_week} of {planned} planned sessions."]
+        this_week = Tally(self.sessions_this_week, planned)
+        # A calendar week, named as such beside the figures for the last 7 days.
+        lines = [f"This week, from Monday: {this_week.sessions}."]
         whose = f"{name}'s pain" if name else "Your pain"
         they = "they" if name else "you"
         if self.pain_recently is None or self.last_day is None:

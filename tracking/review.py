@@ -156,6 +156,14 @@ class Progress:
         return percent(self.sessions_28, self.target_28)
 
     @property
+    def tally_7(self) -> Tally:
+        return Tally(self.sessions_7, self.target_7)
+
+    @property
+    def tally_28(self) -> Tally:
+        return Tally(self.sessions_28, self.target_28)
+
+    @property
     def days_since_last(self) -> int | None:
         return None if self.last_session is None else (self.today - self.last_session).days
 
@@ -193,8 +201,55 @@ class Progress:
 
 
 def percent(done: int, target: int) -> int:
-    # Rounded down and capped at 100: doing more than the target is not more than all of it.
-    return min(100, math.floor(100 * done / target)) if target else 0
+    """Done as a share of the target, rounded to the nearest (half up: 6 of 7 is 86%),
+    and capped at 100: doing more than the target is not more than all of it."""
+    if not target:
+        return 0
+    return min(100, (200 * done + target) // (2 * target))
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Sessions done against those planned, in words that never show a count over its
+    own total: "6 of 7 planned (86%)", but "8 sessions, 7 planned (100%)"."""
+
+    done: int
+    planned: int
+
+    @property
+    def percent(self) -> int:
+        return percent(self.done, self.planned)
+
+    @property
+    def beyond_plan(self) -> bool:
+        return self.done > self.planned
+
+    @property
+    def sessions(self) -> str:
+        """In a sentence: "5 of 7 planned sessions", "8 sessions, 7 planned"."""
+        if not self.planned:
+            return f"{_sessions(self.done)}, none planned yet"
+        if self.beyond_plan:
+            return f"{_sessions(self.done)}, {self.planned} planned"
+        return f"{self.done} of {_sessions(self.planned, 'planned ')}"
+
+    @property
+    def brief(self) -> str:
+        """In a table cell: "5 of 7", "8 (7 planned)"."""
+        if self.beyond_plan or not self.planned:
+            return f"{self.done} ({self.planned} planned)"
+        return f"{self.done} of {self.planned}"
+
+    def __str__(self) -> str:
+        if not self.planned:
+            return self.sessions
+        if self.beyond_plan:
+            return f"{self.sessions} ({self.percent}%)"
+        return f"{self.done} of {self.planned} planned ({self.percent}%)"
+
+
+def _sessions(count: int, kind: str = "") -> str:
+    return f"{count} {kind}session{'s' if count != 1 else ''}"
 
 
 def plan_for(patient: User, target_per_week: int, gentle_start: bool) -> Plan:

@@ -56,8 +56,8 @@ def test_figures_count_finished_sessions_in_the_last_7_and_28_days(patient, phys
     assert progress.days_since_last == 0
     assert progress.sessions_7 == 3  # today, yesterday, 6 days ago
     assert progress.sessions_28 == 5  # all but 28 days ago
-    assert progress.adherence_7 == 42  # 3 of 7, rounded down
-    assert progress.adherence_28 == 17  # 5 of 28
+    assert progress.adherence_7 == 43  # 3 of 7, to the nearest
+    assert progress.adherence_28 == 18  # 5 of 28 is 17.9
 
 
 def joined(patient: User, days_ago: int) -> None:
@@ -76,7 +76,7 @@ def test_adherence_uses_the_programmes_target_and_stops_at_100(patient, physio, 
 
     assert progress.target_per_week == 2
     assert progress.adherence_7 == 100  # 3 of 2
-    assert progress.adherence_28 == 37  # 3 of 8
+    assert progress.adherence_28 == 38  # 3 of 8 is 37.5, rounded half up
 
 
 @pytest.mark.parametrize(
