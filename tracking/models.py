@@ -676,6 +676,10 @@ class SessionEntry(Dose):
         """The exercise as the library described it when this entry was logged."""
         return reverse("exercises:version", args=[self.exercise_version_id])
 
+    def get_exercise_url(self) -> str:
+        """The same, for the patient: with the dose and note this entry gave them."""
+        return reverse("tracking:entry-exercise", args=[self.session_id, self.pk])
+
     @property
     def as_prescribed(self) -> bool:
         return (
