@@ -165,7 +165,7 @@ def test_the_demo_history_is_consistent_with_itself(demo):
 def test_the_physio_sees_when_each_demo_programme_really_started(demo):
     physio = User.objects.get(username="physio")
     alice = User.objects.get(username="alice")
-    first = Session.objects.filter(patient=alice).order_by("started_at").first()
+    first = Session.objects.filter(patient=alice).order_by("started_at")[0]
     client = signed_in(physio, verified=True)
 
     html = client.get(reverse("tracking:patient", args=[alice.pk])).content.decode()

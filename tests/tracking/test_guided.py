@@ -578,9 +578,8 @@ def test_this_hurt_with_htmx_swaps_its_own_part_and_the_record_not_the_timer(
 
     page = response.content.decode()
     assert page.lstrip().startswith('<details id="guided-hurt"')
-    assert '<div id="guided-record" class="guided-record" tabindex="-1" data-hx-swap-oob="true">' in (
-        page
-    )
+    record = '<div id="guided-record" class="guided-record" tabindex="-1" data-hx-swap-oob="true">'
+    assert record in page
     assert "It hurt: 6 out of 10. Go gently" in page
     assert 'id="guided-outcome" class="guided-outcome" data-hx-swap-oob="true"' in page
     assert "data-timer" not in page

@@ -96,7 +96,7 @@ def logged_through_the_app(
     """A session started at `moment` as the app starts one, and finished 10 minutes later."""
     with time_machine.travel(moment, tick=False):
         session, _ = Session.start(patient, pain_before=before)
-        entry = session.entries.order_by("order").first()
+        entry = session.entries.order_by("order")[0]
         entry.mark_done()
         entry.save_if_session_open()
     with time_machine.travel(moment + dt.timedelta(minutes=10), tick=False):
@@ -241,13 +241,11 @@ def test_one_session_today_starts_a_streak_and_is_measured_against_one_day(patie
     assert (progress.sessions_7, progress.target_7, progress.adherence_7) == (1, 1, 100)
     assert (progress.sessions_28, progress.target_28, progress.adherence_28) == (1, 1, 100)
     assert progress.pain == [PainPoint(TODAY, 6, 4, Fraction(6), Fraction(4))]
-    assert (
-        progress.summary()
-        == [
-            "This week, from Monday: 1 of 5 planned sessions.",  # Wednesday to Sunday: joined on Wednesday
-            "Your pain after exercising averaged 4.",  # nothing to compare with yet
-        ]
-    )
+    assert progress.summary() == [
+        # Wednesday to Sunday: joined on Wednesday
+        "This week, from Monday: 1 of 5 planned sessions.",
+        "Your pain after exercising averaged 4.",  # nothing to compare with yet
+    ]
     assert calendar_line(progress) == "-" * 27 + "M"
     assert progress.days[-1].label == "Wed 18 Nov: 1 session (today)"
 
@@ -846,7 +844,8 @@ def test_each_range_is_a_plain_link_that_htmx_turns_into_a_swap(patient, history
         current = ' aria-current="true"' if key == "12w" else ""
         assert (
             f'<a href="/progress/?range={key}#progress" data-hx-get="/progress/?range={key}"'
-            f' data-hx-target="#progress" data-hx-swap="outerHTML" data-hx-push-url="/progress/?range={key}'
+            f' data-hx-target="#progress" data-hx-swap="outerHTML"'
+            f' data-hx-push-url="/progress/?range={key}'
             f'#progress"{current}>{label}</a>'
         ) in page
     assert "Sessions, day by day: 12 weeks" in page
@@ -966,7 +965,8 @@ def test_the_physio_sees_the_same_section_on_the_patients_page(physio, patient, 
     assert "<dt>Streak now</dt>" in page
     patient_page = f"/patients/{patient.pk}/"
     assert (
-        f'<a href="{patient_page}?range=12w#progress" data-hx-get="{patient_page}progress/?range=12w"'
+        f'<a href="{patient_page}?range=12w#progress"'
+        f' data-hx-get="{patient_page}progress/?range=12w"'
     ) in page
 
 
