@@ -1,9 +1,14 @@
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
-from .models import Exercise, total_minutes
+from .models import Dose, Exercise, total_minutes
+
+# The library's dose is a default: a patient's own may differ, and their pages say so.
+USUAL_DOSE = "Usual dose"
 
 
 @require_GET
@@ -21,7 +26,7 @@ def routine(request: HttpRequest) -> HttpResponse:
 @login_required
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
     exercise = get_object_or_404(Exercise, slug=slug)
-    return render(request, "exercises/detail.html", {"exercise": exercise})
+    return render(request, "exercises/detail.html", exercise_context(exercise))
 
 
 @require_GET
@@ -29,14 +34,38 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
 def version(request: HttpRequest, version_id: int) -> HttpResponse:
     """An exercise as the library described it at one time: what a logged session followed."""
     record = get_object_or_404(Exercise.history, history_id=version_id)
+    return render(request, "exercises/detail.html", version_context(record))
+
+
+def exercise_context(
+    exercise: Exercise,
+    dose: Dose | None = None,
+    *,
+    dose_label: str = USUAL_DOSE,
+    note: str = "",
+    back: tuple[str, str] | None = None,
+) -> dict[str, Any]:
+    """What the exercise page shows: the library's words, with a dose.
+
+    Without `dose`, the library's default, labelled as such; a patient's own
+    pages pass theirs, their physio's `note`, and a `back` link (url, words).
+    """
+    return {
+        "exercise": exercise,
+        "dose": exercise if dose is None else dose,
+        "dose_label": dose_label,
+        "is_usual_dose": dose is None,
+        "note": note,
+        "back": back,
+    }
+
+
+def version_context(record: Any, dose: Dose | None = None, **kwargs: Any) -> dict[str, Any]:
+    """exercise_context() for one recorded version, saying when it has been updated since."""
     latest = Exercise.history.filter(id=record.id).latest()
     current = Exercise.objects.filter(pk=record.id).first()
-    return render(
-        request,
-        "exercises/detail.html",
-        {
-            "exercise": record.instance,
-            "version": record,
-            "superseded_by": current if latest.history_id != record.history_id else None,
-        },
-    )
+    return {
+        **exercise_context(record.instance, dose, **kwargs),
+        "version": record,
+        "superseded_by": current if latest.history_id != record.history_id else None,
+    }

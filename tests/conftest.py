@@ -7,6 +7,7 @@ import os
 import time
 import uuid
 from base64 import b32decode
+from collections.abc import Iterable
 
 import pytest
 from django.conf import settings
@@ -24,7 +25,8 @@ from qsessions.backends.db import SessionStore
 
 from accounts import two_step
 from accounts.models import Assignment, Role, User
-from tracking.models import SafetyCheck, Session
+from exercises.models import Exercise, current_versions
+from tracking.models import SafetyCheck, Session, SessionEntry
 
 PASSWORD = "correct-horse-battery"
 
@@ -271,6 +273,25 @@ def physio_client(physio) -> Client:
     return signed_in(physio)
 
 
+def one_exercise_done(sessions: Iterable[Session]) -> None:
+    """The pelvic tilt done in each session: enough for a session to count in the figures."""
+    exercise = Exercise.objects.get(slug="pelvic-tilt")
+    version = current_versions([exercise.pk])[exercise.pk]
+    SessionEntry.objects.bulk_create(
+        SessionEntry(
+            session=session,
+            exercise=exercise,
+            exercise_version_id=version,
+            order=1,
+            status=SessionEntry.Status.DONE,
+            sets_done=exercise.sets,
+            reps_done=exercise.reps,
+            **exercise.dose_values(),
+        )
+        for session in sessions
+    )
+
+
 def finished_session(
     patient: User,
     days_ago: int,
@@ -279,11 +300,13 @@ def finished_session(
     *,
     flagged: bool = False,
     hour: int = 9,
+    nothing_done: bool = False,
 ) -> Session:
-    """A finished session on one of the patient's past days (no entries: enough for figures)."""
+    """A finished session on one of the patient's past days, with one exercise done
+    (enough for the figures), or with none (`nothing_done`)."""
     day = timezone.localdate(timezone.now(), patient.tzinfo) - dt.timedelta(days=days_ago)
     started = dt.datetime.combine(day, dt.time(hour), tzinfo=patient.tzinfo)
-    return Session.objects.create(
+    session = Session.objects.create(
         patient=patient,
         started_at=started,
         finished_at=started + dt.timedelta(minutes=15),
@@ -292,6 +315,9 @@ def finished_session(
         pain_after=pain_after,
         flagged=flagged,
     )
+    if not nothing_done:
+        one_exercise_done([session])
+    return session
 
 
 def programme_post(programme, changes: dict[str, dict] | None = None, **settings_) -> dict:

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import IntegrityError, models, transaction
-from django.db.models import Case, Count, F, Q, Value, When
+from django.db.models import Case, Count, Exists, ExpressionWrapper, F, OuterRef, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
@@ -328,12 +328,29 @@ def is_done(path: str = "") -> Q:
     return Q(**{f"{path}status": EntryStatus.DONE})
 
 
+def counts_toward_progress() -> Q:
+    """The one rule for which sessions the figures count: finished, with at least one
+    exercise done.
+
+    Adherence, the calendar, streaks, pain averages, "Done today" and the physio's
+    figures all go by it. A session finished with nothing done stays in the
+    history, and its alerts still reach the physio, but it is not a session done.
+    """
+    done = SessionEntry.objects.filter(is_done(), session=OuterRef("pk"))
+    return Q(finished_at__isnull=False) & Q(Exists(done))
+
+
 class SessionQuerySet(models.QuerySet["Session"]):
     def for_patient(self, patient: User) -> SessionQuerySet:
         return self.filter(patient=patient)
 
     def finished(self) -> SessionQuerySet:
+        """Every finished session, counted or not: for alerts and the record."""
         return self.filter(finished_at__isnull=False)
+
+    def counted(self) -> SessionQuerySet:
+        """The sessions progress figures count (counts_toward_progress)."""
+        return self.filter(counts_toward_progress())
 
     def in_progress(self) -> SessionQuerySet:
         return self.filter(finished_at__isnull=True)
@@ -346,6 +363,7 @@ class SessionQuerySet(models.QuerySet["Session"]):
         return self.annotate(
             entries_done=Count("entries", filter=is_done("entries__")),
             entries_total=Count("entries"),
+            counts=ExpressionWrapper(counts_toward_progress(), output_field=models.BooleanField()),
         ).order_by("-started_at", "-pk")
 
 
@@ -665,6 +683,10 @@ class SessionEntry(Dose):
     def get_instructions_url(self) -> str:
         """The exercise as the library described it when this entry was logged."""
         return reverse("exercises:version", args=[self.exercise_version_id])
+
+    def get_exercise_url(self) -> str:
+        """The same, for the patient: with the dose and note this entry gave them."""
+        return reverse("tracking:entry-exercise", args=[self.session_id, self.pk])
 
     @property
     def as_prescribed(self) -> bool:

@@ -1,9 +1,11 @@
 """A patient's progress over time: adherence, streaks, pain and each exercise.
 
 Worked out from a few aggregate queries whatever the length of the history:
-the programme's target, one row per day with finished sessions (all time, for
-streaks and the start), one row per finished session in the range (the pain
-chart), and one row per exercise (how often done, skipped, too hard). Every
+the programme's target, one row per day with sessions (all time, for streaks
+and the start), one row per session in the range (the pain chart), and one
+row per exercise (how often done, skipped, too hard). Only the sessions that
+count are counted: finished, with at least one exercise done
+(tracking.models.counts_toward_progress). Every
 day is the patient's own local day, as each session's `local_date` is.
 """
 
@@ -28,7 +30,7 @@ from .models import (
     Session,
     SessionEntry,
 )
-from .review import Plan, format_pain, percent
+from .review import Plan, Tally, format_pain, percent
 
 # The ranges a patient can look at, by their key in the address.
 RANGES = {"4w": ("4 weeks", 28), "12w": ("12 weeks", 84), "all": ("All time", None)}
@@ -71,6 +73,10 @@ class Week:
     @property
     def done(self) -> int:
         return sum(day.sessions for day in self.days if day is not None)
+
+    @property
+    def tally(self) -> Tally:
+        return Tally(self.done, self.planned)
 
     @property
     def is_short(self) -> bool:
@@ -141,6 +147,14 @@ class PatientProgress:
         return percent(self.sessions_28, self.target_28)
 
     @property
+    def tally_7(self) -> Tally:
+        return Tally(self.sessions_7, self.target_7)
+
+    @property
+    def tally_28(self) -> Tally:
+        return Tally(self.sessions_28, self.target_28)
+
+    @property
     def pain_change(self) -> Fraction | None:
         """Pain after exercising, recently minus at the start: negative is better.
 
@@ -172,7 +186,9 @@ class PatientProgress:
             ]
         monday = self.today - dt.timedelta(days=self.today.weekday())
         planned = self.plan.planned(monday, monday + dt.timedelta(days=6))
-        lines = [f"This week: {self.sessions_this_week} of {planned} planned sessions."]
+        this_week = Tally(self.sessions_this_week, planned)
+        # A calendar week, named as such beside the figures for the last 7 days.
+        lines = [f"This week, from Monday: {this_week.sessions}."]
         whose = f"{name}'s pain" if name else "Your pain"
         they = "they" if name else "you"
         if self.pain_recently is None or self.last_day is None:
@@ -242,12 +258,12 @@ def progress_of(
         ).first() or (TARGET_PER_WEEK_DEFAULT, True)
     else:
         target_per_week, gentle_start = programme.target_per_week, programme.gentle_start
-    finished = Session.objects.finished().filter(patient=patient)
+    counted = Session.objects.counted().filter(patient=patient)
 
     # Day by day, all time: streaks and the start need every day.
     pain_after_by_day: dict[dt.date, tuple[int, int]] = {}
     for day, count, pain_after in (
-        finished.values_list("local_date")
+        counted.values_list("local_date")
         .annotate(Count("pk"), Sum("pain_after"))
         .order_by("local_date")
     ):
@@ -264,7 +280,7 @@ def progress_of(
 
     # From a week before the range, so its first days' averages have their week too.
     sessions = list(
-        finished.filter(
+        counted.filter(
             local_date__gte=start - dt.timedelta(days=ROLLING_DAYS - 1), local_date__lte=today
         )
         .order_by("local_date", "started_at", "pk")  # by day: the window moves forward
@@ -408,10 +424,9 @@ def _pain_at_start_and_recently(
 def _exercises(patient: User, start: dt.date, today: dt.date) -> list[ExerciseRow]:
     rows = (
         SessionEntry.objects.filter(
-            session__patient=patient,
-            session__finished_at__isnull=False,
-            session__local_date__gte=start,
-            session__local_date__lte=today,
+            session__in=Session.objects.counted().filter(
+                patient=patient, local_date__gte=start, local_date__lte=today
+            )
         )
         .values("exercise_id", "exercise__name", "exercise__order")
         .annotate(

@@ -15,7 +15,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from django.db.models import Count, Max, Min, Q, QuerySet, Sum, Value
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -156,6 +156,14 @@ class Progress:
         return percent(self.sessions_28, self.target_28)
 
     @property
+    def tally_7(self) -> Tally:
+        return Tally(self.sessions_7, self.target_7)
+
+    @property
+    def tally_28(self) -> Tally:
+        return Tally(self.sessions_28, self.target_28)
+
+    @property
     def days_since_last(self) -> int | None:
         return None if self.last_session is None else (self.today - self.last_session).days
 
@@ -193,15 +201,62 @@ class Progress:
 
 
 def percent(done: int, target: int) -> int:
-    # Rounded down and capped at 100: doing more than the target is not more than all of it.
-    return min(100, math.floor(100 * done / target)) if target else 0
+    """Done as a share of the target, rounded to the nearest (half up: 6 of 7 is 86%),
+    and capped at 100: doing more than the target is not more than all of it."""
+    if not target:
+        return 0
+    return min(100, (200 * done + target) // (2 * target))
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Sessions done against those planned, in words that never show a count over its
+    own total: "6 of 7 planned (86%)", but "8 sessions, 7 planned (100%)"."""
+
+    done: int
+    planned: int
+
+    @property
+    def percent(self) -> int:
+        return percent(self.done, self.planned)
+
+    @property
+    def beyond_plan(self) -> bool:
+        return self.done > self.planned
+
+    @property
+    def sessions(self) -> str:
+        """In a sentence: "5 of 7 planned sessions", "8 sessions, 7 planned"."""
+        if not self.planned:
+            return f"{_sessions(self.done)}, none planned yet"
+        if self.beyond_plan:
+            return f"{_sessions(self.done)}, {self.planned} planned"
+        return f"{self.done} of {_sessions(self.planned, 'planned ')}"
+
+    @property
+    def brief(self) -> str:
+        """In a table cell: "5 of 7", "8 (7 planned)"."""
+        if self.beyond_plan or not self.planned:
+            return f"{self.done} ({self.planned} planned)"
+        return f"{self.done} of {self.planned}"
+
+    def __str__(self) -> str:
+        if not self.planned:
+            return self.sessions
+        if self.beyond_plan:
+            return f"{self.sessions} ({self.percent}%)"
+        return f"{self.done} of {self.planned} planned ({self.percent}%)"
+
+
+def _sessions(count: int, kind: str = "") -> str:
+    return f"{count} {kind}session{'s' if count != 1 else ''}"
 
 
 def plan_for(patient: User, target_per_week: int, gentle_start: bool) -> Plan:
     """The patient's plan, counted from joining, or from the first session if earlier."""
     joined = timezone.localdate(patient.date_joined, patient.tzinfo)
     first = (
-        Session.objects.finished()
+        Session.objects.counted()
         .filter(patient=patient)
         .order_by("local_date")
         .values_list("local_date", flat=True)
@@ -224,7 +279,9 @@ class _Window:
         return Fraction(self.pain_total, self.sessions) if self.sessions else None
 
 
-_FINISHED = Q(exercise_sessions__finished_at__isnull=False)
+def _counted_day(patient_sessions: QuerySet[Session], order: str) -> Subquery:
+    """The first or last day (by `order`) of each patient's sessions that count."""
+    return Subquery(patient_sessions.order_by(order).values("local_date")[:1])
 
 
 def progress_for(patients: QuerySet[User], now: dt.datetime | None = None) -> list[Progress]:
@@ -234,10 +291,11 @@ def progress_for(patients: QuerySet[User], now: dt.datetime | None = None) -> li
     their own time zone, as their sessions' days are.
     """
     now = now or timezone.now()
+    theirs = Session.objects.counted().filter(patient=OuterRef("pk"))
     rows = list(
         patients.annotate(
-            last_session=Max("exercise_sessions__local_date", filter=_FINISHED),
-            first_session=Min("exercise_sessions__local_date", filter=_FINISHED),
+            last_session=_counted_day(theirs, "-local_date"),
+            first_session=_counted_day(theirs, "local_date"),
             target=Coalesce("programme__target_per_week", Value(TARGET_PER_WEEK_DEFAULT)),
             threshold=Coalesce("programme__inactivity_days", Value(INACTIVITY_DAYS_DEFAULT)),
             gentle=Coalesce("programme__gentle_start", Value(True)),
@@ -247,7 +305,7 @@ def progress_for(patients: QuerySet[User], now: dt.datetime | None = None) -> li
     horizon = now.date() - dt.timedelta(days=RECENT_DAYS + 2)
     daily: dict[int, list[tuple[dt.date, int, int]]] = defaultdict(list)
     for patient_id, day, sessions, pain_total in (
-        Session.objects.finished()
+        Session.objects.counted()
         .filter(patient__in=patients.values("pk"), local_date__gte=horizon)
         .values_list("patient_id", "local_date")
         .annotate(Count("pk"), Sum("pain_before"))

@@ -9,6 +9,7 @@ urlpatterns = [
     path("history/", history.history, name="history"),
     path("progress/", progress.progress, name="progress"),
     path("programme/", today.programme, name="programme"),
+    path("programme/<slug:slug>/", today.programme_exercise, name="programme-exercise"),
     path("check-in/", safety.check_in, name="check-in"),
     path("check-in/<id:check_id>/", safety.check_in_result, name="check-in-result"),
     path("check-in/<id:check_id>/withdraw/", safety.withdraw, name="check-in-withdraw"),
@@ -20,6 +21,11 @@ urlpatterns = [
         "sessions/<id:session_id>/entries/<id:entry_id>/",
         sessions.entry_edit,
         name="entry",
+    ),
+    path(
+        "sessions/<id:session_id>/entries/<id:entry_id>/exercise/",
+        sessions.entry_exercise,
+        name="entry-exercise",
     ),
     path(
         "sessions/<id:session_id>/entries/<id:entry_id>/done/",

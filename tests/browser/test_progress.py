@@ -55,7 +55,7 @@ def test_on_a_phone_the_range_switch_swaps_the_charts_in_place(
     expect(page.get_by_role("heading", name="Sessions, day by day: 4 weeks")).to_be_visible()
     expect(calendar_cells(page)).to_have_count(28)
     expect(page.get_by_role("img", name=re.compile(r"^Pain from 0 to 10"))).to_be_visible()
-    expect(page.locator(".summary")).to_contain_text("This week:")
+    expect(page.locator(".summary")).to_contain_text("This week, from Monday:")
     assert_no_sideways_scroll(page)
 
     # A full page load would wipe this marker; an htmx swap keeps it.

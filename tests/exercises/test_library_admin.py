@@ -252,14 +252,14 @@ def test_the_session_links_to_the_instructions_as_they_were(
     edit(admin_client, bird_dog, instructions="Completely new words.")
 
     page = patient_client.get(session.get_absolute_url())
-    assert entry.get_instructions_url() in page.content.decode()
-    version = patient_client.get(entry.get_instructions_url())
-
-    html = version.content.decode()
-    assert original_step in html
-    assert "Completely new words." not in html
-    assert "It has been updated since" in html
-    assert bird_dog.get_absolute_url() in html
+    assert entry.get_exercise_url() in page.content.decode()
+    # The patient's page of it, and the library's version page a physio's table links to.
+    for url in (entry.get_exercise_url(), entry.get_instructions_url()):
+        html = patient_client.get(url).content.decode()
+        assert original_step in html
+        assert "Completely new words." not in html
+        assert "It has been updated since" in html
+        assert bird_dog.get_absolute_url() in html
 
 
 def test_a_new_session_follows_the_latest_version(admin_client, patient, bird_dog):

@@ -10,7 +10,13 @@ from django.utils import timezone
 
 from accounts.models import Assignment, Role, User
 from exercises.models import Exercise
-from tests.conftest import finished_session, same_queries, signed_in, sql_of
+from tests.conftest import (
+    finished_session,
+    one_exercise_done,
+    same_queries,
+    signed_in,
+    sql_of,
+)
 from tracking.models import (
     AlertAcknowledgement,
     AlertKind,
@@ -50,8 +56,8 @@ def test_figures_count_finished_sessions_in_the_last_7_and_28_days(patient, phys
     assert progress.days_since_last == 0
     assert progress.sessions_7 == 3  # today, yesterday, 6 days ago
     assert progress.sessions_28 == 5  # all but 28 days ago
-    assert progress.adherence_7 == 42  # 3 of 7, rounded down
-    assert progress.adherence_28 == 17  # 5 of 28
+    assert progress.adherence_7 == 43  # 3 of 7, to the nearest
+    assert progress.adherence_28 == 18  # 5 of 28 is 17.9
 
 
 def joined(patient: User, days_ago: int) -> None:
@@ -70,7 +76,7 @@ def test_adherence_uses_the_programmes_target_and_stops_at_100(patient, physio, 
 
     assert progress.target_per_week == 2
     assert progress.adherence_7 == 100  # 3 of 2
-    assert progress.adherence_28 == 37  # 3 of 8
+    assert progress.adherence_28 == 38  # 3 of 8 is 37.5, rounded half up
 
 
 @pytest.mark.parametrize(
@@ -452,7 +458,7 @@ def _big_caseload(physio: User, size: int) -> None:
                     flagged=days_ago == 4,
                 )
             )
-    Session.objects.bulk_create(sessions)
+    one_exercise_done(Session.objects.bulk_create(sessions))
     AlertAcknowledgement.objects.bulk_create(
         AlertAcknowledgement(
             patient_id=session.patient_id,
@@ -496,6 +502,7 @@ def test_each_patients_figures_use_their_own_day_not_the_physios(physio, patient
     joined(patient, 30)
     patient.refresh_from_db()
     session, _ = Session.start(patient, pain_before=5)  # on the patient's Sunday
+    session.entries.filter(order=1).update(status="done", sets_done=1, reps_done=10)
     Session.objects.filter(pk=session.pk).update(finished_at=timezone.now(), pain_after=4)
     finished_session(patient, 7, pain_before=2, pain_after=2)  # the Sunday before
 
@@ -535,3 +542,18 @@ def test_a_refused_form_keeps_the_timeline_links_on_the_patient_page(
     older = reverse("tracking:patient", args=[patient.pk]) + "?page=2"
     assert f'href="{older}#timeline"' in response.content.decode()
     assert physio_client.get(older).status_code == 200
+
+
+def test_a_session_with_nothing_done_counts_for_no_figure_on_the_caseload(
+    physio, patient, assigned
+):
+    joined(patient, 30)
+    finished_session(patient, 5, pain_before=3, pain_after=3)
+    finished_session(patient, 1, pain_before=9, pain_after=9, nothing_done=True)
+
+    [row] = signed_in(physio).get(reverse("tracking:caseload")).context["rows"]
+
+    assert (row.sessions_7, row.sessions_28) == (1, 1)
+    assert row.last_session == timezone.localdate() - dt.timedelta(days=5)
+    assert row.pain_7 == 3
+    assert "No session for 5 days" in " ".join(alert.summary for alert in row.alerts)

@@ -5,10 +5,14 @@ from statistics import mean
 import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
+from tests.conftest import signed_in
 from tracking.management.commands.demo_data import (
     DEMO_PASSWORD,
     DEMO_RECOVERY_CODES,
@@ -134,3 +138,41 @@ def test_the_demo_admin_can_pass_two_step_with_the_printed_key_or_codes(db, sett
     for code in DEMO_RECOVERY_CODES:
         assert code in out
     assert StaticToken.objects.filter(device__user=admin).count() == len(DEMO_RECOVERY_CODES)
+
+
+def test_the_demo_history_is_consistent_with_itself(demo):
+    for patient in User.objects.filter(username__in=[demo.username for demo in PATIENTS]):
+        sessions = Session.objects.filter(patient=patient).order_by("started_at")
+        first = sessions.first()
+        assert first is not None, patient
+        programme = patient.programme
+        started = programme.versions.get(number=1)
+
+        assert patient.date_joined <= first.started_at, patient
+        assert programme.created_at <= first.started_at, patient
+        assert started.created_at <= first.started_at, patient
+        # Every session followed a version of the programme that existed when it started.
+        for session in sessions:
+            version = programme.versions.get(number=session.programme_version)
+            assert version.created_at <= session.started_at, (patient, session)
+        # Nobody exercised after being told, that day, not to.
+        for check in patient.safety_checks.raised():
+            assert not sessions.filter(
+                local_date=check.local_date, started_at__gt=check.answered_at
+            ).exists(), (patient, check)
+
+
+def test_the_physio_sees_when_each_demo_programme_really_started(demo):
+    physio = User.objects.get(username="physio")
+    alice = User.objects.get(username="alice")
+    first = Session.objects.filter(patient=alice).order_by("started_at")[0]
+    client = signed_in(physio, verified=True)
+
+    html = client.get(reverse("tracking:patient", args=[alice.pk])).content.decode()
+
+    started = alice.programme.versions.get(number=1).created_at
+    assert started.date() <= first.local_date
+    assert (
+        f"Programme started</strong> on {date_format(timezone.localtime(started), 'D j M Y')}"
+        in html
+    )

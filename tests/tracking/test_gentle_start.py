@@ -120,6 +120,7 @@ def test_today_counts_this_weeks_sessions_towards_its_aim(newcomer):
     with time_machine.travel(JOINED + dt.timedelta(days=8), tick=False):
         for days_ago in (7, 6, 1):  # two in the first week, one in the second
             finished_session(newcomer, days_ago, pain_before=3, pain_after=2)
+        finished_session(newcomer, 0, pain_before=3, pain_after=3, nothing_done=True)
         html = signed_in(newcomer).get(reverse("tracking:today")).content.decode()
 
     assert "aim for 4 sessions by Sunday 15 March. So far: 1." in html

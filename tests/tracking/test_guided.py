@@ -299,7 +299,7 @@ def test_a_step_shows_the_name_cues_dose_and_place_in_the_routine(patient_client
     for line in exercise.steps:
         assert f"<li>{html.escape(line)}</li>" in page
     assert html.escape(exercise.feel) in page
-    assert f'href="{entry.get_instructions_url()}"' in page
+    assert f'href="{entry.get_exercise_url()}"' in page
 
 
 def test_a_step_shows_the_physios_note(patient, patient_client):

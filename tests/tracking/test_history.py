@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.conftest import same_queries, sql_of
+from tests.conftest import finished_session, one_exercise_done, same_queries, sql_of
 from tracking.models import Session
 from tracking.views.history import SESSIONS_PER_PAGE
 
@@ -25,7 +25,9 @@ def make_sessions(patient):
             )
             for day in range(1, count + 1)
         ]
-        return Session.objects.bulk_create(sessions)
+        sessions = Session.objects.bulk_create(sessions)
+        one_exercise_done(sessions)
+        return sessions
 
     return make
 
@@ -113,3 +115,17 @@ def test_going_back_to_an_htmx_page_gets_the_whole_page(patient_client, make_ses
     html = response.content.decode()
     assert "<html" in html
     assert '<nav aria-label="Main">' in html
+
+
+def test_history_keeps_a_session_with_nothing_done_and_says_it_does_not_count(
+    patient_client, patient
+):
+    counted = finished_session(patient, 2, pain_before=5, pain_after=4)
+    empty = finished_session(patient, 1, pain_before=5, pain_after=5, nothing_done=True)
+
+    html = patient_client.get(reverse("tracking:history")).content.decode()
+
+    assert counted.get_absolute_url() in html
+    assert empty.get_absolute_url() in html
+    assert html.count("not counted in your progress") == 1
+    assert html.index("not counted") < html.index(counted.get_absolute_url())

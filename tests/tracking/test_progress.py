@@ -25,7 +25,7 @@ from tests.conftest import same_queries, signed_in, sql_of
 from tracking import charts
 from tracking.models import Effort, EntryStatus, Programme, Session, SessionEntry
 from tracking.progress import ExerciseRow, PainPoint, PatientProgress, progress_of, range_key
-from tracking.review import progress_for
+from tracking.review import Tally, progress_for
 
 # Wednesday 18 November 2026, noon in London (GMT, so UTC too).
 NOW = dt.datetime(2026, 11, 18, 12, 0, tzinfo=dt.UTC)
@@ -67,11 +67,18 @@ def target(patient: User, per_week: int) -> None:
 
 
 def logged(
-    patient: User, day: dt.date, before: int, after: int, *, at: dt.time = dt.time(9)
+    patient: User,
+    day: dt.date,
+    before: int,
+    after: int,
+    *,
+    at: dt.time = dt.time(9),
+    outcomes: dict[str, str] | None = None,
 ) -> Session:
-    """A finished session on the patient's `day`, written directly (no entries)."""
+    """A finished session on the patient's `day`, written directly, with entries for the
+    exercises `outcomes` names (by default the pelvic tilt done: enough to count)."""
     started = dt.datetime.combine(day, at, tzinfo=patient.tzinfo)
-    return Session.objects.create(
+    session = Session.objects.create(
         patient=patient,
         started_at=started,
         finished_at=started + dt.timedelta(minutes=15),
@@ -79,6 +86,8 @@ def logged(
         pain_before=before,
         pain_after=after,
     )
+    entries(session, {"Pelvic tilt": "done"} if outcomes is None else outcomes)
+    return session
 
 
 def logged_through_the_app(
@@ -87,6 +96,9 @@ def logged_through_the_app(
     """A session started at `moment` as the app starts one, and finished 10 minutes later."""
     with time_machine.travel(moment, tick=False):
         session, _ = Session.start(patient, pain_before=before)
+        entry = session.entries.order_by("order")[0]
+        entry.mark_done()
+        entry.save_if_session_open()
     with time_machine.travel(moment + dt.timedelta(minutes=10), tick=False):
         session.finish(pain_after=after, notes="", flagged=False)
     session.refresh_from_db()
@@ -125,6 +137,45 @@ def entries(session: Session, outcomes: dict[str, str]) -> None:
         )
         for exercise in exercises
     )
+
+
+# Which sessions count ------------------------------------------------------------
+
+
+def test_a_session_finished_with_nothing_done_counts_nowhere_in_the_figures(patient):
+    joined(patient, days_ago(20))
+    no_gentle_start(patient)
+    logged(patient, days_ago(2), 4, 3)
+    logged(patient, days_ago(1), 9, 9, outcomes={"Pelvic tilt": "skipped", "Dead bug": "to do"})
+    logged(patient, TODAY, 9, 9, outcomes={})  # finished before any exercise was reached
+
+    progress = progress_of(patient, "4w", now=NOW)
+
+    assert (progress.sessions_7, progress.sessions_28, progress.sessions_this_week) == (1, 1, 1)
+    assert progress.total_sessions == 1
+    assert calendar_line(progress)[-3:] == "Mx."  # yesterday missed, today still to do
+    assert (progress.current_streak, progress.longest_streak) == (0, 1)
+    assert [point.day for point in progress.pain] == [days_ago(2)]
+    assert progress.pain_recently == 3
+    assert progress.exercises == [
+        ExerciseRow("Pelvic tilt", done=1, skipped=0, too_hard=0, logged=1)
+    ]
+
+
+def test_a_session_counts_from_its_first_exercise_done(patient):
+    joined(patient, days_ago(20))
+    logged(patient, TODAY, 5, 4, outcomes={"Pelvic tilt": "skipped", "Dead bug": "too hard"})
+
+    progress = progress_of(patient, "4w", now=NOW)
+
+    assert progress.sessions_7 == 1
+    assert progress.days[-1].level == "met"
+
+
+def test_the_progress_page_says_which_sessions_count(patient):
+    page = get_at_now(patient, reverse("tracking:progress"))
+
+    assert "A session counts here when at least one of its exercises was done." in page
 
 
 # No sessions, one, several on a day -------------------------------------------
@@ -191,7 +242,8 @@ def test_one_session_today_starts_a_streak_and_is_measured_against_one_day(patie
     assert (progress.sessions_28, progress.target_28, progress.adherence_28) == (1, 1, 100)
     assert progress.pain == [PainPoint(TODAY, 6, 4, Fraction(6), Fraction(4))]
     assert progress.summary() == [
-        "This week: 1 of 5 planned sessions.",  # Wednesday to Sunday: joined on Wednesday
+        # Wednesday to Sunday: joined on Wednesday
+        "This week, from Monday: 1 of 5 planned sessions.",
         "Your pain after exercising averaged 4.",  # nothing to compare with yet
     ]
     assert calendar_line(progress) == "-" * 27 + "M"
@@ -208,7 +260,11 @@ def test_several_sessions_on_one_day_are_one_day_of_a_streak_and_each_a_point(pa
     progress = progress_of(patient, "4w", now=NOW)
 
     assert (progress.current_streak, progress.longest_streak) == (2, 2)  # days, not sessions
-    assert (progress.sessions_7, progress.target_7, progress.adherence_7) == (3, 7, 42)  # 3/7
+    assert (progress.sessions_7, progress.target_7, progress.adherence_7) == (
+        3,
+        7,
+        43,
+    )  # 3/7, to the nearest
     assert progress.sessions_this_week == 3  # Monday 16 November to today
     today = progress.days[-1]
     assert (today.date, today.sessions, today.level, today.is_today) == (TODAY, 2, "met", True)
@@ -219,7 +275,7 @@ def test_several_sessions_on_one_day_are_one_day_of_a_streak_and_each_a_point(pa
         PainPoint(TODAY, 4, 2, Fraction(5), Fraction(3)),  # (5+6+4)/3, (4+3+2)/3
     ]
     assert progress.summary() == [
-        "This week: 3 of 7 planned sessions.",
+        "This week, from Monday: 3 of 7 planned sessions.",
         "Your pain after exercising averaged 3.",  # (4+3+2)/3, all within the first week
     ]
 
@@ -257,7 +313,11 @@ def test_a_two_week_gap_ends_the_longest_streak_and_shows_as_missed_days(patient
 
     assert progress.longest_streak == 14
     assert progress.current_streak == 2  # yesterday and the day before; today still to do
-    assert (progress.sessions_7, progress.target_7, progress.adherence_7) == (2, 7, 28)  # 2/7
+    assert (progress.sessions_7, progress.target_7, progress.adherence_7) == (
+        2,
+        7,
+        29,
+    )  # 2/7, to the nearest
     # 27 to 17 days ago (11) and the last two: 13 of 28.
     assert (progress.sessions_28, progress.target_28, progress.adherence_28) == (13, 28, 46)
     assert calendar_line(progress) == "M" * 11 + "x" * 14 + "MM."
@@ -273,10 +333,14 @@ def test_with_three_sessions_a_week_a_week_short_of_it_shows_its_empty_days_miss
     # week (Monday 16 to Sunday 22) has 2 done and 5 days left: it can still make 3.
     assert calendar_line(progress) == "M" * 11 + "x" * 14 + "MM."
     assert progress.days[11].label == "Mon 2 Nov: missed"
-    assert (progress.sessions_7, progress.target_7, progress.adherence_7) == (2, 3, 66)  # 2/3
+    assert (progress.sessions_7, progress.target_7, progress.adherence_7) == (
+        2,
+        3,
+        67,
+    )  # 2/3, to the nearest
     # 13 sessions against 12 (3 a week for 4 weeks): more than planned is still 100%.
     assert (progress.sessions_28, progress.target_28, progress.adherence_28) == (13, 12, 100)
-    assert progress.summary()[0] == "This week: 2 of 3 planned sessions."
+    assert progress.summary()[0] == "This week, from Monday: 2 of 3 planned sessions."
 
 
 def test_with_three_sessions_a_week_a_week_that_made_it_has_rest_days(patient):
@@ -439,7 +503,7 @@ def test_the_page_shows_a_far_east_patient_their_own_today(patient):
 
     assert "Calendar of sessions, 26 October 2026 to 22 November 2026" in page
     assert "<title>Sun 22 Nov: 1 session (today)</title>" in page
-    assert "This week: 1 of 7 planned sessions." in page
+    assert "This week, from Monday: 1 of 7 planned sessions." in page
 
 
 # Pain over time -----------------------------------------------------------------
@@ -555,7 +619,7 @@ def test_the_physio_reads_the_change_about_their_patient(patient):
     pain_history(patient, at_start=[3], recently=[5])
 
     assert progress_of(patient, "4w", now=NOW).summary("Pat") == [
-        "This week: 1 of 7 planned sessions.",
+        "This week, from Monday: 1 of 7 planned sessions.",
         "Pat's pain after exercising averaged 5, up from 3 when they started.",
         "That is a rise of 2 points or more: worth a word with them.",
     ]
@@ -592,9 +656,9 @@ def test_each_exercise_counts_done_skipped_and_too_hard_in_the_range(patient):
         {"Pelvic tilt": "to do", "Glute bridge": "done", "Dead bug": "done"},
     ]
     for days, outcome in zip([10, 6, 3, 1], outcomes, strict=True):
-        entries(logged(patient, days_ago(days), 4, 3), outcome)
+        logged(patient, days_ago(days), 4, 3, outcomes=outcome)
     # Neither counts: a session before the 4 weeks, and one still open.
-    entries(logged(patient, days_ago(40), 4, 3), {"Pelvic tilt": "skipped"})
+    logged(patient, days_ago(40), 4, 3, outcomes={"Pelvic tilt": "skipped", "Back curl": "done"})
     entries(
         Session.objects.create(patient=patient, started_at=NOW, local_date=TODAY, pain_before=4),
         {"Dead bug": "skipped"},
@@ -674,6 +738,66 @@ def test_an_unknown_range_falls_back_to_4_weeks(value, key):
     assert range_key(value) == key
 
 
+# Sessions against the plan, in words --------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("done", "planned", "words", "percent"),
+    [
+        (6, 7, "6 of 7 planned (86%)", 86),  # 85.7: to the nearest, not down
+        (1, 8, "1 of 8 planned (13%)", 13),  # 12.5: half up
+        (3, 8, "3 of 8 planned (38%)", 38),  # 37.5
+        (0, 7, "0 of 7 planned (0%)", 0),
+        (7, 7, "7 of 7 planned (100%)", 100),
+        (8, 7, "8 sessions, 7 planned (100%)", 100),  # beyond the plan, said as such
+        (29, 28, "29 sessions, 28 planned (100%)", 100),
+        (2, 0, "2 sessions, none planned yet", 0),
+    ],
+)
+def test_sessions_against_the_plan_read_plainly_and_round_to_the_nearest(
+    done, planned, words, percent
+):
+    tally = Tally(done, planned)
+
+    assert str(tally) == words
+    assert tally.percent == percent
+
+
+def test_a_week_beyond_its_plan_says_so_and_names_its_window(patient):
+    no_gentle_start(patient)
+    joined(patient, days_ago(20))
+    for day in (days_ago(2), days_ago(1), TODAY):  # Monday to today, Wednesday
+        for hour in (8, 13, 19):
+            logged(patient, day, before=4, after=3, at=dt.time(hour))
+
+    page = get_at_now(patient, reverse("tracking:progress"))
+
+    assert "<p>This week, from Monday: 9 sessions, 7 planned.</p>" in page
+    assert "<dt>Last 7 days, today included</dt><dd>9 sessions, 7 planned (100%)</dd>" in page
+    assert "<td>9 (7 planned)</td>" in page  # this calendar week, in the table of days
+    assert "9 of 7" not in page
+
+
+def test_the_physio_sees_sessions_beyond_the_plan_as_such(patient, physio, assigned):
+    no_gentle_start(patient)
+    joined(patient, days_ago(40))
+    for n in range(28):
+        logged(patient, days_ago(n), before=4, after=3)
+    logged(patient, TODAY, before=4, after=3, at=dt.time(19))
+
+    with time_machine.travel(NOW, tick=False):
+        client = signed_in(physio, verified=True)
+        caseload = client.get(reverse("tracking:caseload")).content.decode()
+        page = client.get(reverse("tracking:patient", args=[patient.pk])).content.decode()
+
+    for html in (caseload, page):
+        assert "<dt>Last 7 days, today included</dt><dd>8 sessions, 7 planned (100%)</dd>" in html
+        assert (
+            "<dt>Last 28 days, today included</dt><dd>29 sessions, 28 planned (100%)</dd>" in html
+        )
+        assert "29 of 28" not in html
+
+
 # The page ---------------------------------------------------------------------------
 
 
@@ -701,7 +825,7 @@ def test_the_patients_progress_page_is_in_the_navigation_and_marked_current(pati
 
     assert '<a href="/progress/" aria-current="page">Progress</a>' in page
     assert "<h1>Your progress</h1>" in page
-    assert "<p>This week: 3 of 7 planned sessions.</p>" in page
+    assert "<p>This week, from Monday: 3 of 7 planned sessions.</p>" in page
     assert (
         "<p>Your pain after exercising averaged 3, down from 5 when you started.</p>"
         "<p>That is a drop of 2 points or more: a change that really counts.</p>"
@@ -709,8 +833,8 @@ def test_the_patients_progress_page_is_in_the_navigation_and_marked_current(pati
     assert "<dt>Streak now</dt><dd>2 days</dd>" in page
     assert "<dt>Longest streak</dt><dd>2 days</dd>" in page
     # 3 of 7 in the last week; 5 of 21 since joining 20 days ago.
-    assert '<dd>42% <span class="muted">(3 of 7)</span></dd>' in page
-    assert '<dd>23% <span class="muted">(5 of 21)</span></dd>' in page
+    assert "<dt>Last 7 days, today included</dt><dd>3 of 7 planned (43%)</dd>" in page
+    assert "<dt>Last 28 days, today included</dt><dd>5 of 21 planned (24%)</dd>" in page
 
 
 def test_each_range_is_a_plain_link_that_htmx_turns_into_a_swap(patient, history):
@@ -804,8 +928,8 @@ def test_with_one_session_the_page_makes_no_comparison_with_a_first_week(patient
 
 def test_the_exercise_table_marks_the_exercises_often_skipped(patient):
     joined(patient, days_ago(10))
-    entries(logged(patient, days_ago(1), 5, 4), {"Dead bug": "skipped", "Pelvic tilt": "done"})
-    entries(logged(patient, TODAY, 5, 4), {"Dead bug": "too hard", "Pelvic tilt": "done"})
+    logged(patient, days_ago(1), 5, 4, outcomes={"Dead bug": "skipped", "Pelvic tilt": "done"})
+    logged(patient, TODAY, 5, 4, outcomes={"Dead bug": "too hard", "Pelvic tilt": "done"})
 
     page = get_at_now(patient, reverse("tracking:progress"))
 
@@ -836,7 +960,7 @@ def test_the_physio_sees_the_same_section_on_the_patients_page(physio, patient, 
         "<p>Pat&#x27;s pain after exercising averaged 3, down from 5 when they started.</p>"
     ) in page
     # The 7- and 28-day figures appear once, in the facts every patient page shows.
-    assert page.count("<dt>Last 7 days</dt>") == 1
+    assert page.count("<dt>Last 7 days, today included</dt>") == 1
     assert "<dt>Streak now</dt>" in page
     patient_page = f"/patients/{patient.pk}/"
     assert (
@@ -916,7 +1040,10 @@ def daily_sessions(patient: User, days: range) -> None:
             exercise_version_id=versions[exercise.pk],
             order=exercise.order,
             **exercise.dose_values(),
-            **OUTCOMES["skipped" if session.local_date.day % 4 == 0 else "done"],
+            # Some days most exercises skipped; always one done, so every session counts.
+            **OUTCOMES[
+                "skipped" if session.local_date.day % 4 == 0 and exercise.order > 1 else "done"
+            ],
         )
         for session in sessions
         for exercise in exercises
@@ -971,7 +1098,7 @@ def test_the_demo_patient_alice_has_a_calendar_a_streak_a_pain_chart_and_a_summa
     ).count()
     assert page.count('r="3.5" class="mark mark--before"') == in_range > 0
     # Alice improved from about 6.5 to about 2 over six weeks.
-    assert progress.summary()[0].startswith("This week: ")
+    assert progress.summary()[0].startswith("This week, from Monday: ")
     assert "down from" in progress.summary()[1]
     assert "a change that really counts" in page
 

@@ -8,7 +8,11 @@ from tests.conftest import same_queries, sql_of
 from tracking.models import Session
 
 
-def finish(session: Session, pain_after: int = 2) -> None:
+def finish(session: Session, pain_after: int = 2, *, done: int = 1) -> None:
+    """Finish the session with its first `done` exercises done."""
+    for entry in session.entries.order_by("order")[:done]:
+        entry.mark_done()
+        entry.save()
     Session.objects.filter(pk=session.pk).update(finished_at=timezone.now(), pain_after=pain_after)
 
 
@@ -43,6 +47,17 @@ def test_today_lists_sessions_finished_today_only(patient_client, patient):
     assert "Pain 4 → 1" in html
     assert old.get_absolute_url() not in html
     assert "Do the routine again" in html
+
+
+def test_a_session_finished_with_nothing_done_is_not_done_today(patient_client, patient):
+    empty, _ = Session.start(patient, pain_before=4)
+    finish(empty, done=0)
+
+    html = patient_client.get(reverse("tracking:today")).content.decode()
+
+    assert empty.get_absolute_url() not in html
+    assert "Nothing logged yet today." in html
+    assert "Ready when you are" in html
 
 
 def test_today_uses_the_same_queries_however_many_sessions(patient_client, patient):

@@ -10,16 +10,18 @@ from django.contrib import messages
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.http import AuthedRequest
+from exercises.views import version_context
 
 from ..access import get_entry_for, get_session_for, patient_required
 from ..forms import EntryForm, FinishSessionForm, HurtForm, StartSessionForm
 from ..limits import limit_logging, limit_reports
 from ..models import Comment, KeptForSafety, Session, SessionEntry, rose_too_much
 from .safety import check_in_needed
+from .today import YOUR_DOSE
 
 SESSION_TEMPLATE = "tracking/session.html"
 KEPT_FOR_SAFETY = (
@@ -274,3 +276,22 @@ def discard_session(request: AuthedRequest, session_id: int) -> HttpResponse:
         messages.info(request, KEPT_FOR_SAFETY)
         return redirect("tracking:finish", session.pk)
     return render(request, "tracking/discard.html", {"session": session, **_progress(session)})
+
+
+@require_GET
+@patient_required
+def entry_exercise(request: AuthedRequest, session_id: int, entry_id: int) -> HttpResponse:
+    """An exercise of a session: the library's words as they were when it started, and
+    the dose and note the session gave the patient."""
+    entry = get_entry_for(request, session_id, entry_id)
+    return render(
+        request,
+        "exercises/detail.html",
+        version_context(
+            entry.exercise_version,
+            entry,
+            dose_label=YOUR_DOSE,
+            note=entry.note,
+            back=(f"{entry.session.get_absolute_url()}#entry-{entry.pk}", "Back to your session"),
+        ),
+    )

@@ -6,16 +6,19 @@ from django.db.models import Subquery
 from django.db.models.functions import Coalesce
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from accounts.http import AuthedRequest
 from exercises.models import total_minutes
+from exercises.views import exercise_context
 
 from ..access import patient_required
-from ..models import Comment, Programme, SafetyCheck, Session, SessionQuerySet
+from ..models import Comment, Programme, ProgrammeExercise, SafetyCheck, Session, SessionQuerySet
 from ..review import Plan, plan_for
 
+YOUR_DOSE = "Your dose"
 RECENT_COMMENTS = dt.timedelta(days=14)
 RECENT_READ_COMMENTS_SHOWN = 5
 
@@ -58,7 +61,7 @@ def today(request: AuthedRequest) -> HttpResponse:
         "tracking/today.html",
         {
             "day": day,
-            "sessions_today": sessions.on(day).finished().with_counts(),
+            "sessions_today": sessions.on(day).counted().with_counts(),
             "in_progress": sessions.in_progress().with_counts().first(),
             "items": items,
             "minutes": total_minutes(items),
@@ -83,7 +86,7 @@ def _gentle_start(plan: Plan, day: dt.date, sessions: SessionQuerySet) -> dict[s
         "week": number,
         "aim": plan.per_week_on(day),
         "until": last,
-        "done": sessions.finished().filter(local_date__range=(first, day)).count(),
+        "done": sessions.counted().filter(local_date__range=(first, day)).count(),
         "next_aim": plan.per_week_on(last + dt.timedelta(days=1)),
         # With a low target, the second week may already ask for all of it.
         "next_is_full": not plan.is_starting_gently(last + dt.timedelta(days=1)),
@@ -107,4 +110,29 @@ def programme(request: AuthedRequest) -> HttpResponse:
             "minutes": total_minutes(items),
             "versions": programme.versions.select_related("created_by"),
         },
+    )
+
+
+@require_GET
+@patient_required
+def programme_exercise(request: AuthedRequest, slug: str) -> HttpResponse:
+    """An exercise of the patient's programme, at the dose their physio gave them."""
+    item = (
+        ProgrammeExercise.objects.select_related("exercise")
+        .filter(programme__patient=request.user, exercise__slug=slug, included=True)
+        .first()
+    )
+    if item is None:
+        # Not in their programme (or left out of it): the library's page, with its usual dose.
+        return redirect("exercises:detail", slug)
+    return render(
+        request,
+        "exercises/detail.html",
+        exercise_context(
+            item.exercise,
+            item,
+            dose_label=YOUR_DOSE,
+            note=item.note,
+            back=(reverse("tracking:programme"), "Your programme"),
+        ),
     )

@@ -211,9 +211,11 @@ class Command(BaseCommand):
         today = timezone.localdate(timezone.now(), tz)
         sessions: list[Session] = []
         moves: list[list[tuple[str, int, str]]] = []
-        User.objects.filter(pk=patient.pk).update(
-            date_joined=timezone.now() - dt.timedelta(days=demo.history_days + 1)
-        )
+        # Joined, and given the programme, the day before the first session could be.
+        joined = timezone.now() - dt.timedelta(days=demo.history_days + 1)
+        User.objects.filter(pk=patient.pk).update(date_joined=joined)
+        Programme.objects.filter(pk=programme.pk).update(created_at=joined, updated_at=joined)
+        programme.versions.filter(number=1).update(created_at=joined)
 
         for days_ago in range(demo.history_days, 0, -1):
             flare_starts = bool(demo.flare_days_ago) and days_ago == max(demo.flare_days_ago)

@@ -1,0 +1,143 @@
+"""An exercise's page, reached from the patient's own pages, shows their own dose.
+
+The library page shows the usual dose, labelled as such; Today, the programme,
+a session and follow-along link to pages with the dose and the physio's note
+that the patient was given.
+"""
+
+import pytest
+from django.urls import reverse
+
+from exercises.models import Exercise
+from tests.conftest import check_in, signed_in
+from tracking.models import Programme, ProgrammeExercise, Session, SessionEntry
+
+NOTE = "Squeeze your buttocks before you lift."
+
+
+@pytest.fixture
+def bridge_at_12(patient) -> ProgrammeExercise:
+    """The physio's dose for the glute bridge: 12 times (the library's is 10), with a note."""
+    programme = Programme.for_patient(patient)
+    item = programme.exercises.get(exercise__slug="glute-bridge")
+    item.reps = 12
+    item.note = NOTE
+    item.save()
+    return item
+
+
+def bridge_entry(session: Session) -> SessionEntry:
+    return session.entries.get(exercise__slug="glute-bridge")
+
+
+def test_the_library_page_shows_the_usual_dose_labelled_as_such(patient_client, bridge_at_12):
+    html = patient_client.get(reverse("exercises:detail", args=["glute-bridge"])).content.decode()
+
+    assert "<strong>Usual dose:</strong> 10 times" in html
+    assert NOTE not in html
+    assert "Your physio may have set a different dose for you" in html
+    assert f'href="{reverse("tracking:programme")}"' in html
+
+
+def test_a_physio_reading_the_library_is_not_sent_to_a_programme(physio):
+    html = signed_in(physio, verified=True).get(reverse("exercises:detail", args=["glute-bridge"]))
+
+    assert "<strong>Usual dose:</strong> 10 times" in html.content.decode()
+    assert "see your programme" not in html.content.decode()
+
+
+@pytest.mark.parametrize("page", ["tracking:today", "tracking:programme"])
+def test_today_and_the_programme_link_to_the_patients_own_dose(patient_client, bridge_at_12, page):
+    url = reverse("tracking:programme-exercise", args=["glute-bridge"])
+    listing = patient_client.get(reverse(page)).content.decode()
+    assert f'<a href="{url}">Glute bridge</a>' in listing
+    assert reverse("exercises:detail", args=["glute-bridge"]) not in listing
+
+    html = patient_client.get(url).content.decode()
+
+    assert "<strong>Your dose:</strong> 12 times" in html
+    assert f"Your physio says: {NOTE}" in html
+    assert "10 times" not in html
+    bridge = Exercise.objects.get(slug="glute-bridge")
+    assert bridge.start_position in html  # the library's words, all the same
+
+
+def test_an_exercise_not_in_the_programme_opens_the_library_page(patient_client, patient):
+    programme = Programme.for_patient(patient)
+    programme.exercises.filter(exercise__slug="back-curl").update(included=False)
+
+    response = patient_client.get(reverse("tracking:programme-exercise", args=["back-curl"]))
+
+    assert response.status_code == 302
+    assert response.url == reverse("exercises:detail", args=["back-curl"])
+
+
+def test_an_unknown_exercise_ends_on_the_librarys_404(patient_client):
+    response = patient_client.get(
+        reverse("tracking:programme-exercise", args=["handstand"]), follow=True
+    )
+
+    assert response.status_code == 404
+
+
+def test_the_session_and_follow_along_link_to_the_dose_the_session_gave(
+    patient_client, patient, bridge_at_12
+):
+    check_in(patient)
+    session, _ = Session.start(patient, pain_before=3)
+    entry = bridge_entry(session)
+    # The physio changes the dose meanwhile: the session keeps what it asked for.
+    ProgrammeExercise.objects.filter(pk=bridge_at_12.pk).update(reps=15, note="Go higher.")
+    url = reverse("tracking:entry-exercise", args=[session.pk, entry.pk])
+
+    listing = patient_client.get(session.get_absolute_url()).content.decode()
+    guided = patient_client.get(
+        reverse("tracking:guided-step", args=[session.pk, entry.pk])
+    ).content.decode()
+    html = patient_client.get(url).content.decode()
+
+    assert f'<a href="{url}">Glute bridge</a>' in listing
+    assert f'<a href="{url}">More about Glute bridge' in guided
+    assert "<strong>Your dose:</strong> 12 times" in html
+    assert f"Your physio says: {NOTE}" in html
+    assert "10 times" not in html
+    assert "15 times" not in html
+    assert f'href="{session.get_absolute_url()}#entry-{entry.pk}">Back to your session' in html
+
+
+def test_the_session_exercise_page_keeps_the_words_of_its_time(patient_client, patient):
+    session, _ = Session.start(patient, pain_before=3)
+    entry = bridge_entry(session)
+    bridge = Exercise.objects.get(slug="glute-bridge")
+    before = bridge.start_position
+    bridge.start_position = "Lie on your back, knees bent, feet flat."
+    bridge.save()
+
+    html = patient_client.get(
+        reverse("tracking:entry-exercise", args=[session.pk, entry.pk])
+    ).content.decode()
+
+    assert before in html
+    assert "It has been updated since" in html
+
+
+def test_nobody_else_sees_a_patients_session_exercise(other_patient, session, physio, assigned):
+    entry = bridge_entry(session)
+    url = reverse("tracking:entry-exercise", args=[session.pk, entry.pk])
+
+    assert signed_in(other_patient).get(url).status_code == 404
+    assert signed_in(physio, verified=True).get(url).status_code in (403, 404)
+
+
+def test_the_pages_make_a_fixed_number_of_queries(
+    patient_client, patient, bridge_at_12, django_assert_num_queries
+):
+    session, _ = Session.start(patient, pain_before=3)
+    entry = bridge_entry(session)
+
+    # The sign-in (session, user, groups), then the programme's exercise.
+    with django_assert_num_queries(4):
+        patient_client.get(reverse("tracking:programme-exercise", args=["glute-bridge"]))
+    # The sign-in, the entry, the version it followed, the latest version, the exercise now.
+    with django_assert_num_queries(7):
+        patient_client.get(reverse("tracking:entry-exercise", args=[session.pk, entry.pk]))
