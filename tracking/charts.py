@@ -40,7 +40,7 @@ class CalendarChart:
     cells: list[Cell]
     week_labels: list[tuple[int, str]]  # (y, "3 Nov")
     weekday_labels: list[tuple[int, str]]  # (x, "M")
-    tallies: list[tuple[int, str, bool]]  # (y, "2/3", short of the plan)
+    tallies: list[tuple[int, str, bool]]  # (y, "2/3" or "7/7 +1", short of the plan)
     tally_x: int
     size: int = CELL
 
@@ -53,7 +53,7 @@ def calendar(weeks: list[Week]) -> CalendarChart:
         y = HEADER + row * (CELL + GAP)
         labels.append((y + CELL // 2 + 5, _short(week.monday)))
         if week.planned:
-            tallies.append((y + CELL // 2 + 5, f"{week.done}/{week.planned}", week.is_short))
+            tallies.append((y + CELL // 2 + 5, week.tally.mark, week.is_short))
         for column, day in enumerate(week.days):
             if day is not None:
                 cells.append(Cell(WEEK_LABEL + column * (CELL + GAP), y, day))

@@ -240,6 +240,13 @@ class Tally:
             return f"{self.done} ({self.planned} planned)"
         return f"{self.done} of {self.planned}"
 
+    @property
+    def mark(self) -> str:
+        """On a chart's narrow margin: "5/7", and "7/7 +1" beyond the plan."""
+        if self.beyond_plan:
+            return f"{self.planned}/{self.planned} +{self.done - self.planned}"
+        return f"{self.done}/{self.planned}"
+
     def __str__(self) -> str:
         if not self.planned:
             return self.sessions

@@ -763,6 +763,13 @@ def test_sessions_against_the_plan_read_plainly_and_round_to_the_nearest(
     assert tally.percent == percent
 
 
+@pytest.mark.parametrize(
+    ("done", "planned", "mark"), [(0, 3, "0/3"), (5, 7, "5/7"), (7, 7, "7/7"), (9, 7, "7/7 +2")]
+)
+def test_a_chart_marks_a_week_against_its_plan_never_over_its_own_total(done, planned, mark):
+    assert Tally(done, planned).mark == mark
+
+
 def test_a_week_beyond_its_plan_says_so_and_names_its_window(patient):
     no_gentle_start(patient)
     joined(patient, days_ago(20))
@@ -775,7 +782,9 @@ def test_a_week_beyond_its_plan_says_so_and_names_its_window(patient):
     assert "<p>This week, from Monday: 9 sessions, 7 planned.</p>" in page
     assert "<dt>Last 7 days, today included</dt><dd>9 sessions, 7 planned (100%)</dd>" in page
     assert "<td>9 (7 planned)</td>" in page  # this calendar week, in the table of days
+    assert ">7/7 +2</text>" in page  # and at the end of its row in the chart
     assert "9 of 7" not in page
+    assert "9/7" not in page
 
 
 def test_the_physio_sees_sessions_beyond_the_plan_as_such(patient, physio, assigned):
