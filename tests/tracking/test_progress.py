@@ -989,18 +989,22 @@ def test_a_range_on_the_patients_page_without_javascript_shows_that_range(
 
 @pytest.mark.parametrize(
     ("who", "status"),
-    [("physio", 200), ("other_physio", 404), ("patient", 403), (None, 302)],
+    [("physio", 200), ("other_physio", 404), ("patient", 403), (None, 200)],
 )
 def test_only_the_patients_own_physio_gets_their_progress_fragment(
-    request, patient, physio, other_physio, assigned, history, who, status
+    request, patient, physio, other_physio, assigned, history, who, status, htmx_headers
 ):
     user = request.getfixturevalue(who) if who else None
     url = reverse("tracking:patient-progress", args=[patient.pk]) + "?range=12w"
 
     with time_machine.travel(NOW, tick=False):
-        response = signed_in(user).get(url)
+        response = signed_in(user).get(url, headers=htmx_headers)
 
     assert response.status_code == status
+    if user is None:  # htmx is sent to sign in, and shown nothing
+        assert response.headers["HX-Redirect"].startswith(reverse("login"))
+        assert response.content == b""
+        return
     html = response.content.decode()
     assert ("Sessions, day by day: 12 weeks" in html) is (status == 200)
     if status == 200:
@@ -1008,13 +1012,30 @@ def test_only_the_patients_own_physio_gets_their_progress_fragment(
         assert html.strip().startswith('<div id="progress" class="progress-report">')
 
 
-def test_the_physios_fragment_is_recorded_once_as_viewing_the_patient(
+def test_opened_as_a_page_the_physios_fragment_leads_to_the_patients_page_at_that_range(
     physio, patient, assigned, history
+):
+    url = reverse("tracking:patient-progress", args=[patient.pk]) + "?range=12w"
+
+    with time_machine.travel(NOW, tick=False):
+        response = signed_in(physio).get(url, follow=True)
+
+    page = reverse("tracking:patient", args=[patient.pk])
+    assert response.redirect_chain == [(f"{page}?range=12w#progress", 302)]
+    html = response.content.decode()
+    assert "<html" in html
+    assert "Sessions, day by day: 12 weeks" in html
+
+
+def test_the_physios_fragment_is_recorded_once_as_viewing_the_patient(
+    physio, patient, assigned, history, htmx_headers
 ):
     with time_machine.travel(NOW, tick=False):
         client = signed_in(physio)
         before = AuditEvent.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
-        response = client.get(reverse("tracking:patient-progress", args=[patient.pk]))
+        response = client.get(
+            reverse("tracking:patient-progress", args=[patient.pk]), headers=htmx_headers
+        )
 
     assert response.status_code == 200
 

@@ -4,7 +4,7 @@ The range switch is a plain link; with htmx it swaps just the charts.
 """
 
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
@@ -61,8 +61,16 @@ def progress(request: AuthedRequest) -> HttpResponse:
 
 @require_GET
 @physio_required
+@vary_on_headers("HX-Request")
 def patient_progress(request: AuthedRequest, patient_id: int) -> HttpResponse:
-    """The fragment alone, for the range switch on the patient's page (htmx)."""
+    """The fragment alone, for the range switch on the patient's page (htmx).
+
+    Opened as a page (a bookmark, a reload, a new tab), it leads to the patient's
+    page at the same range rather than showing a bare fragment.
+    """
     patient = get_patient_for(request, patient_id)
+    if not request.htmx or request.htmx.history_restore_request:
+        page = reverse("tracking:patient", args=[patient.pk])
+        return redirect(f"{page}?range={range_key(request.GET.get('range'))}#progress")
     trail.record(Action.VIEW_PATIENT, target=patient, patient=patient)
     return render(request, FRAGMENT, progress_context(request, patient, for_physio=True))
