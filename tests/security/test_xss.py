@@ -307,6 +307,18 @@ PAGES = [
     ),
     Page("an exercise", "patient", lambda w: w.exercise.get_absolute_url(), EXERCISE),
     Page(
+        "an exercise of the programme, at the patient's dose",
+        "patient",
+        lambda w: reverse("tracking:programme-exercise", args=[w.exercise.slug]),
+        (*EXERCISE, "tracking.ProgrammeExercise.note"),
+    ),
+    Page(
+        "an exercise of a session, as the session gave it",
+        "patient",
+        lambda w: reverse("tracking:entry-exercise", args=[w.in_progress.pk, w.entry.pk]),
+        (*VERSION, "tracking.SessionEntry.note (in progress)"),
+    ),
+    Page(
         "a retired exercise",
         "patient",
         lambda w: w.retired.get_absolute_url(),
