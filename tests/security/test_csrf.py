@@ -110,6 +110,8 @@ POST_ONLY = [
         "tracking:my-data",
         "tracking:progress",
         "tracking:patient-progress",
+        "tracking:programme-exercise",
+        "tracking:entry-exercise",
         "tracking:erase",
         # Downloads: GET only.
         "tracking:export-json",
