@@ -30,22 +30,22 @@ from tracking.models import SafetyCheck, Session, SessionEntry
 
 PASSWORD = "correct-horse-battery"
 
-# Hypothesis profiles, chosen by HYPOTHESIS_PROFILE. They set how many examples each
-# property test tries where the test does not pin its own (every fuzzed form, in
-# tests/security/test_fuzz_forms.py).
-# - default: 200 per test; examples that failed are kept in .hypothesis/ (ignored by
-#   git) and tried first next time.
-# - ci: the same 200, with no example database: a fresh clone has none to reuse, and
-#   a failure prints the blob that reproduces it (@reproduce_failure).
-# - ci-postgres: the second pass of CI, on PostgreSQL, after the ci profile's pass on
-#   SQLite: fewer examples, enough to find what only PostgreSQL refuses.
-EXAMPLES_PER_PROFILE = {"default": 200, "ci": 200, "ci-postgres": 25}
-hypothesis_settings.register_profile("default", max_examples=EXAMPLES_PER_PROFILE["default"])
+# Hypothesis profiles, chosen by HYPOTHESIS_PROFILE.
+# - default: failing examples are kept in .hypothesis/ (ignored by git) and tried
+#   first next time.
+# - ci: no example database (a fresh clone has none to reuse); a failure prints the
+#   blob that reproduces it (@reproduce_failure).
+# - ci-postgres: the same, for CI's second pass, on PostgreSQL.
+# Property tests keep Hypothesis's own number of examples. The fuzzed forms
+# (tests/security/test_fuzz_forms.py) take theirs from FORM_EXAMPLES: 200 each, but
+# fewer on CI's PostgreSQL pass, which repeats the SQLite one to find only what
+# PostgreSQL refuses.
+HYPOTHESIS_PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "default")
+FORM_EXAMPLES = {"default": 200, "ci": 200, "ci-postgres": 25}
+hypothesis_settings.register_profile("default")
 for _name in ("ci", "ci-postgres"):
-    hypothesis_settings.register_profile(
-        _name, max_examples=EXAMPLES_PER_PROFILE[_name], database=None, print_blob=True
-    )
-hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+    hypothesis_settings.register_profile(_name, database=None, print_blob=True)
+hypothesis_settings.load_profile(HYPOTHESIS_PROFILE)
 
 
 # What lets a test reach the database: pytest-django refuses it to any other test.
