@@ -51,6 +51,14 @@ $(JAVA):
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null
 
 node_modules/.package-lock.json: package.json package-lock.json
+	@if ! command -v npm >/dev/null; then \
+		if [ "$$(id -u)" != 0 ]; then \
+			echo "The HTML check installs its checker with npm: run 'sudo apt-get install npm', then make test again." >&2; \
+			exit 1; \
+		fi; \
+		apt-get update -qq; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; \
+	fi
 	npm ci --ignore-scripts --no-audit --no-fund
 	touch $@
 
