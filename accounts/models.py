@@ -174,6 +174,8 @@ class Invitation(models.Model):
         User, on_delete=models.SET_NULL, null=True, blank=True, related_name="invitation"
     )
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # The mail server refused the last sending: nobody has the link of `sent_at`.
+    email_failed = models.BooleanField(default=False)
 
     objects = InvitationQuerySet.as_manager()
 

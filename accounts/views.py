@@ -23,6 +23,10 @@ NOT_SENT = (
     "The email could not be sent just now, so {email} has no link yet. "
     "Try “Send again” in a few minutes; if it keeps failing, tell an admin."
 )
+JUST_SENT = (
+    "An invitation was just sent to {email}. "
+    "If it has not arrived in a few minutes, try “Send again”."
+)
 
 
 @require_http_methods(["GET", "POST"])
@@ -34,21 +38,22 @@ def invitations(request: AuthedRequest) -> HttpResponse:
         with transaction.atomic():
             # Locked, so two posts at once cannot both find nothing and both invite.
             User.objects.select_for_update().only("pk").get(pk=request.user.pk)
+            # A double tap or a retried request: one invitation. Not one whose
+            # email failed, though: nobody has its link, so this post sends one.
             just_sent = Invitation.objects.pending().filter(
                 invited_by=request.user,
                 email__iexact=form.cleaned_data["email"],
                 sent_at__gt=timezone.now() - DOUBLE_TAP,
+                email_failed=False,
             )
-            if just_sent.exists():  # a double tap or a retried request: one invitation
-                messages.info(
-                    request, f"An invitation was just sent to {form.cleaned_data['email']}."
-                )
+            if just_sent.exists():
+                messages.info(request, JUST_SENT.format(email=form.cleaned_data["email"]))
                 return redirect("accounts:invitations")
             invitation = form.save(commit=False)
             invitation.invited_by = request.user
             token = invitation.new_token()
             invitation.save()
-        _report_sending(request, invitation, send_invitation(request, invitation, token))
+        _send(request, invitation, token)
         return redirect("accounts:invitations")
     sent = Invitation.objects.filter(invited_by=request.user).select_related("accepted_by")[:50]
     return render(
@@ -58,7 +63,12 @@ def invitations(request: AuthedRequest) -> HttpResponse:
     )
 
 
-def _report_sending(request: HttpRequest, invitation: Invitation, sent: bool) -> None:
+def _send(request: HttpRequest, invitation: Invitation, token: str) -> None:
+    """Email the link, note whether the mail server took it, and tell the physio."""
+    sent = send_invitation(request, invitation, token)
+    if invitation.email_failed == sent:
+        invitation.email_failed = not sent
+        invitation.save(update_fields=["email_failed"])
     if sent:
         messages.success(
             request,
@@ -81,17 +91,25 @@ def _own_invitation(request: AuthedRequest, invitation_id: int) -> Invitation:
 @physio_required
 def resend(request: AuthedRequest, invitation_id: int) -> HttpResponse:
     """A fresh link, valid from now; the old one stops working."""
-    invitation = _own_invitation(request, invitation_id)
-    if invitation.status == "accepted":
-        messages.info(request, f"{invitation.email} has already made their account.")
-        return redirect("accounts:invitations")
-    if User.objects.filter(email__iexact=invitation.email).exists():
-        messages.error(request, ACCOUNT_EXISTS)
-        return redirect("accounts:invitations")
-    token = invitation.new_token()
-    invitation.cancelled_at = None
-    invitation.save()
-    _report_sending(request, invitation, send_invitation(request, invitation, token))
+    invitation = _own_invitation(request, invitation_id)  # a refusal is recorded, not undone
+    with transaction.atomic():
+        # Locked, so a double tap sends once and the link just sent keeps working.
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if invitation.status == "accepted":
+            messages.info(request, f"{invitation.email} has already made their account.")
+            return redirect("accounts:invitations")
+        if User.objects.filter(email__iexact=invitation.email).exists():
+            messages.error(request, ACCOUNT_EXISTS)
+            return redirect("accounts:invitations")
+        just_sent = timezone.now() - invitation.sent_at < DOUBLE_TAP
+        if invitation.status == "pending" and just_sent and not invitation.email_failed:
+            messages.info(request, JUST_SENT.format(email=invitation.email))
+            return redirect("accounts:invitations")
+        token = invitation.new_token()
+        invitation.cancelled_at = None
+        invitation.email_failed = False
+        invitation.save()
+    _send(request, invitation, token)
     return redirect("accounts:invitations")
 
 

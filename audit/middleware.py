@@ -2,11 +2,10 @@ from collections.abc import Callable
 from urllib.parse import urlparse
 
 from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render, resolve_url
-from django_ratelimit.core import is_ratelimited
-
-from accounts.http import client_ip
+from django_ratelimit.core import get_usage
 
 from . import trail
 
@@ -28,11 +27,18 @@ class AuditMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         with trail.serving(request):
             response = self.get_response(request)
-            if self._refused(request, response):
-                # Every refusal of a person who signed in; signed-out visitors' by window.
+            if not self._refused(request, response):
+                return response
+            if _signed_in(request):  # every refusal of a person who signed in
                 trail.denied(request, status=response.status_code)
-                if not _signed_in(request) and _too_many(request):
-                    response = _too_many_response(request)
+            elif _already_too_many(request):  # a flood: as little work as can be
+                trail.counted_signed_out(request)
+                response = _too_many_response(request)
+            elif _too_many(request):
+                trail.denied_signed_out(request, status=429, too_many=True)
+                response = _too_many_response(request)
+            else:
+                trail.denied_signed_out(request, status=response.status_code)
         return response
 
     @staticmethod
@@ -57,15 +63,29 @@ def _signed_in(request: HttpRequest) -> bool:
     return user is not None and user.is_authenticated
 
 
+def _already_too_many(request: HttpRequest) -> bool:
+    """Whether this address went past SIGNED_OUT_RATE_LIMIT in this period: one read."""
+    return bool(cache.get(_too_many_key(request)))
+
+
 def _too_many(request: HttpRequest) -> bool:
-    """Whether this address has been refused more than SIGNED_OUT_RATE_LIMIT allows."""
-    return is_ratelimited(
+    """Count this refusal against SIGNED_OUT_RATE_LIMIT; whether it goes past it."""
+    usage = get_usage(
         request,
         group="audit.signed-out",
-        key=lambda _group, request: client_ip(request) or "unknown",
+        key=lambda _group, request: trail.signed_out_network(request),
         rate=settings.SIGNED_OUT_RATE_LIMIT,
         increment=True,
     )
+    if usage is None or not usage["should_limit"]:
+        return False
+    # Until the period ends, the address's refusals skip the count above.
+    cache.set(_too_many_key(request), True, max(usage["time_left"], 1))
+    return True
+
+
+def _too_many_key(request: HttpRequest) -> str:
+    return f"{trail.signed_out_key(request)}:over-limit"
 
 
 def _too_many_response(request: HttpRequest) -> HttpResponse:

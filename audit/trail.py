@@ -13,7 +13,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from contextvars import ContextVar
 from typing import Any
 
@@ -43,9 +43,11 @@ TARGETS = {
 # A name, a number or a view name: never sentences, never what someone typed.
 _SAFE_TEXT = re.compile(r"[A-Za-z0-9_.:-]{0,64}\Z")
 
-# Signed-out visitors refused a protected page: one record per address in this
-# many seconds, which counts the refusals it stands for. Anyone on the internet
-# can send these, so they must not grow the trail (and the chain's queue) at will.
+# Signed-out visitors refused a protected page: at most two records per address
+# in this many seconds, the first refusal and the first answered 429, each with
+# the count of refusals it stands for. Anyone on the internet can send these, so
+# they must not grow the trail (and the chain's queue) at will. An IPv6 address
+# counts as its /64 network: one subscriber is commonly given a whole /64.
 SIGNED_OUT_WINDOW = 5 * 60
 # How long refusals not yet written wait for the address's next record.
 SIGNED_OUT_CARRY = 24 * 3600
@@ -173,25 +175,24 @@ def denied(
     record_all([denial])
 
 
-def denied_signed_out(request: HttpRequest, *, status: int) -> None:
-    """Record a signed-out visitor's refusal, at most once per address per window.
+def denied_signed_out(request: HttpRequest, *, status: int, too_many: bool = False) -> None:
+    """Record a signed-out visitor's refusal, at most twice per address per window.
 
-    The first refusal of a window is recorded, with `count`: itself and the
-    address's refusals since its previous record. Those later in the window are
-    counted, and written with the address's next record: a record, once in the
-    chain, never changes. (With the database cache, counts from many requests
-    at once are approximate; Redis counts exactly.)
+    The first refusal of a window is recorded, and so is the first one answered
+    429 (`too_many`), so a flood's size shows in the trail while it happens. Each
+    record's `count` is itself and the address's refusals since its previous
+    record; the others are counted, and written with the address's next record:
+    a record, once in the chain, never changes.
     """
     if getattr(request, DENIAL_RECORDED, False):
         return
     setattr(request, DENIAL_RECORDED, True)
-    key = f"audit:signed-out:{_address(request) or 'unknown'}"
-    unrecorded = f"{key}:unrecorded"
-    if not cache.add(key, True, SIGNED_OUT_WINDOW):
-        cache.set(unrecorded, (cache.get(unrecorded) or 0) + 1, SIGNED_OUT_CARRY)
+    key = signed_out_key(request)
+    first_of_window = f"{key}:{'first-429' if too_many else 'first-refusal'}"
+    if not cache.add(first_of_window, True, SIGNED_OUT_WINDOW):
+        _add_one(f"{key}:unrecorded")
         return
-    count = 1 + (cache.get(unrecorded) or 0)
-    cache.delete(unrecorded)
+    count = 1 + _take(f"{key}:unrecorded")
     denial = event(
         Action.ACCESS_DENIED,
         outcome=Outcome.DENIED,
@@ -200,6 +201,54 @@ def denied_signed_out(request: HttpRequest, *, status: int) -> None:
         request=request,
     )
     record_all([denial])
+
+
+def counted_signed_out(request: HttpRequest) -> None:
+    """Count a refusal toward the address's next record, and write nothing now.
+
+    For an address already past the rate limit: its 429 costs a counter, no more.
+    """
+    if getattr(request, DENIAL_RECORDED, False):
+        return
+    setattr(request, DENIAL_RECORDED, True)
+    _add_one(f"{signed_out_key(request)}:unrecorded")
+
+
+def signed_out_key(request: HttpRequest) -> str:
+    """The cache key signed-out refusals are counted by: an IPv4 address, an IPv6 /64."""
+    return f"audit:signed-out:{signed_out_network(request)}"
+
+
+def signed_out_network(request: HttpRequest) -> str:
+    address = _address(request)
+    if not address:
+        return "unknown"
+    ip = ipaddress.ip_address(address)
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return ip.ipv4_mapped.compressed
+        return ipaddress.ip_network(f"{ip}/64", strict=False).compressed
+    return address
+
+
+def _add_one(key: str) -> None:
+    """Add one to a count, losing none to requests at the same moment (on Redis)."""
+    try:
+        cache.incr(key)
+    except ValueError:  # not counting yet: start at 0, unless another request just did
+        cache.add(key, 0, SIGNED_OUT_CARRY)
+        cache.incr(key)
+    # The database cache's incr() writes the key again with the default timeout.
+    cache.touch(key, SIGNED_OUT_CARRY)
+
+
+def _take(key: str) -> int:
+    """The count so far, leaving what other requests add meanwhile for next time."""
+    count = cache.get(key) or 0
+    if count:
+        with suppress(ValueError):  # gone meanwhile: nothing left to keep
+            cache.decr(key, count)
+    return count
 
 
 def _where(request: HttpRequest, status: int) -> dict[str, Any]:

@@ -204,9 +204,9 @@ except (ImproperlyConfigured, KeyError, ValueError) as exc:
 # stuck button or a script cannot flood the database: LOG_RATE_LIMIT posts per
 # minute ("60/m"), or per hour ("600/h").
 LOG_RATE_LIMIT = env.str("LOG_RATE_LIMIT", default="60/m")
-# Signed-out requests for pages that need signing in, per address: past the
-# limit they are answered 429 (and the audit trail keeps one record per address
-# every few minutes, with a count, however many arrive).
+# Signed-out requests for pages that need signing in, per address (an IPv6 /64):
+# past the limit they are answered 429 (and the audit trail keeps at most two
+# records per address every few minutes, with counts, however many arrive).
 SIGNED_OUT_RATE_LIMIT = env.str("SIGNED_OUT_RATE_LIMIT", default="60/m")
 # The number urgent advice tells patients to call. 112 reaches emergency services
 # from mobile phones across Europe and in many other countries; set the local one.

@@ -106,10 +106,24 @@ def test_the_link_still_works_just_before_it_expires(link, settings):
     assert response.status_code == 200
 
 
+def send_again(client, invitation: Invitation):
+    return client.post(reverse("accounts:invitation-resend", args=[invitation.pk]), follow=True)
+
+
+def failing_mail_server(settings) -> None:
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 9  # nothing listens there
+
+
+def working_mail_server(settings) -> None:
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
 def test_sending_again_replaces_the_link(physio_client, link):
     invitation = Invitation.objects.get()
 
-    physio_client.post(reverse("accounts:invitation-resend", args=[invitation.pk]))
+    with time_machine.travel(dt.timedelta(minutes=3)):
+        send_again(physio_client, invitation)
 
     new_link = link_in(mail.outbox[-1])
     assert new_link != link
@@ -193,8 +207,7 @@ def test_a_bad_email_is_refused_with_a_message_keeping_the_name(physio_client, e
 
 
 def test_a_failing_mail_server_is_reported_not_hidden(physio_client, settings, caplog):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 9  # nothing listens there
+    failing_mail_server(settings)
 
     response = invite(physio_client)
 
@@ -247,6 +260,56 @@ def test_an_invitation_posted_twice_is_sent_once_and_the_second_post_says_so(phy
     assert "An invitation was just sent to" in again.content.decode()
 
 
+def test_an_invitation_whose_email_failed_is_sent_when_posted_again(physio_client, settings):
+    failing_mail_server(settings)
+    invite(physio_client)
+    working_mail_server(settings)
+
+    again = invite(physio_client)
+
+    assert len(mail.outbox) == 1
+    assert "Invitation sent to new.patient@example.com" in again.content.decode()
+    assert "just sent" not in again.content.decode()
+    assert accept(link_in(mail.outbox[0])).status_code == 200
+
+
+def test_send_again_tapped_twice_sends_once_and_the_link_sent_keeps_working(physio_client, link):
+    invitation = Invitation.objects.get()
+
+    with time_machine.travel(dt.timedelta(minutes=3)):
+        send_again(physio_client, invitation)
+        again = send_again(physio_client, invitation)
+
+    assert len(mail.outbox) == 2  # the invitation, and one sending again
+    assert "An invitation was just sent to new.patient@example.com" in again.content.decode()
+    assert accept(link).status_code == 410
+    assert accept(link_in(mail.outbox[-1])).status_code == 200
+
+
+def test_send_again_right_after_a_failed_email_sends_it(physio_client, settings):
+    failing_mail_server(settings)
+    invite(physio_client)
+    working_mail_server(settings)
+
+    again = send_again(physio_client, Invitation.objects.get())
+
+    assert len(mail.outbox) == 1
+    assert "Invitation sent to new.patient@example.com" in again.content.decode()
+    assert not Invitation.objects.get().email_failed
+    assert accept(link_in(mail.outbox[0])).status_code == 200
+
+
+def test_send_again_after_a_cancel_sends_even_straight_away(physio_client, link):
+    invitation = Invitation.objects.get()
+    physio_client.post(reverse("accounts:invitation-cancel", args=[invitation.pk]))
+
+    send_again(physio_client, invitation)
+
+    assert len(mail.outbox) == 2
+    assert Invitation.objects.get().status == "pending"
+    assert accept(link_in(mail.outbox[-1])).status_code == 200
+
+
 def test_inviting_the_same_person_again_later_sends_a_new_invitation(physio_client):
     invite(physio_client)
     with time_machine.travel(dt.timedelta(minutes=3)):
@@ -268,3 +331,20 @@ def test_ten_identical_invitations_posted_at_once_are_sent_once(migrated_data, m
     assert [answer.status_code for answer in answers] == [302] * 10
     assert Invitation.objects.count() == 1
     assert len(mail.outbox) == 1
+
+
+@postgresql_only
+@pytest.mark.django_db(transaction=True)
+def test_send_again_tapped_five_times_at_once_sends_once(migrated_data, make_user):
+    physio = make_user("phil", Role.PHYSIO, first_name="Phil")
+    invite(signed_in(physio))
+    invitation = Invitation.objects.get()
+    clients = [signed_in(physio) for _ in range(5)]
+    url = reverse("accounts:invitation-resend", args=[invitation.pk])
+
+    with time_machine.travel(dt.timedelta(minutes=3)):
+        answers = at_once([partial(c.post, url) for c in clients])
+
+    assert [answer.status_code for answer in answers] == [302] * 5
+    assert len(mail.outbox) == 2  # the invitation, and one sending again
+    assert accept(link_in(mail.outbox[-1])).status_code == 200

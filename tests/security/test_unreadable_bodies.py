@@ -57,7 +57,18 @@ def test_the_sign_in_page_answers_a_utf16_post_with_our_400_page(db):
     assert_our_bad_request_page(response, "login", "anonymous")
 
 
-def test_a_malformed_multipart_post_is_our_400_page(db):
+def test_a_form_post_in_utf16_is_logged_as_django_logs_a_bad_request(db, caplog):
+    client = strict(Client())
+
+    client.generic("POST", "/accounts/login/", "username=pat", content_type=UTF16_FORM)
+
+    [logged] = [r for r in caplog.records if r.name == "django.request"]
+    assert logged.levelname == "WARNING"
+    assert logged.getMessage().endswith("must be UTF-8 encoded.: /accounts/login/")
+    assert logged.status_code == 400
+
+
+def test_a_malformed_multipart_post_is_our_400_page(db, caplog):
     client = strict(Client())
 
     response = client.generic(
@@ -68,9 +79,12 @@ def test_a_malformed_multipart_post_is_our_400_page(db):
     )
 
     assert_our_bad_request_page(response, "login", "anonymous")
+    [logged] = [r for r in caplog.records if r.name == "django.request"]
+    assert logged.levelname == "WARNING"
+    assert logged.getMessage() == "Bad request (Unable to parse request body): /accounts/login/"
 
 
-def test_a_post_with_too_many_fields_is_our_400_page(db, settings):
+def test_a_post_with_too_many_fields_is_our_400_page_and_a_security_error(db, settings, caplog):
     settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 10
     client = strict(Client())
 
@@ -82,3 +96,7 @@ def test_a_post_with_too_many_fields_is_our_400_page(db, settings):
     )
 
     assert_our_bad_request_page(response, "login", "anonymous")
+    [logged] = [r for r in caplog.records if r.name.startswith("django.security")]
+    assert logged.name == "django.security.TooManyFieldsSent"
+    assert logged.levelname == "ERROR"
+    assert "number of GET/POST parameters exceeded" in logged.getMessage()
