@@ -22,6 +22,12 @@ class Advice(models.TextChoices):
     URGENT = "urgent", "Get emergency care now"
 
 
+# What the app does with a warning sign, an exercise that hurt or a rise in pain: the
+# physio sees it on their next visit, no sooner. Said in these words wherever it is said.
+PHYSIO_WILL_SEE = (
+    "Your physio will see this the next time they open BackTrack. Do not wait for them to reply."
+)
+
 # How soon a sign that is not an emergency needs the physio or a doctor, soonest first.
 TODAY_OR_TOMORROW = "today or tomorrow"
 WITHIN_A_FEW_DAYS = "within a few days"

@@ -104,3 +104,29 @@ def test_the_start_page_never_hides_the_signs_behind_a_click(patient_client, pat
 
     assert "<details" not in html
     assert "<summary" not in html
+
+
+# Words that promise the physio is told at once: they see it at their next sign-in.
+OVER_PROMISES = re.compile(
+    r"ha(s|ve) been told|will be told|we( have|'ve)? let|let your physio know"
+    r"|ha(s|ve) been (informed|notified|alerted)",
+    re.IGNORECASE,
+)
+
+
+def test_no_page_or_message_promises_more_than_the_app_does():
+    root = Path(settings.BASE_DIR)
+    code = [
+        path
+        for app in ("accounts", "audit", "config", "exercises", "tracking")
+        for path in (root / app).rglob("*.py")
+        if "migrations" not in path.parts
+    ]
+
+    promising = [
+        path.relative_to(root).as_posix()
+        for path in [*template_files(), *code]
+        if OVER_PROMISES.search(path.read_text())
+    ]
+
+    assert promising == []

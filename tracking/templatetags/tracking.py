@@ -6,7 +6,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from ..review import format_pain
-from ..safety import BY_CODE, RED_FLAGS, RedFlag
+from ..safety import BY_CODE, PHYSIO_WILL_SEE, RED_FLAGS, RedFlag
 
 register = template.Library()
 
@@ -76,3 +76,9 @@ def warning_sign(code: str) -> RedFlag:
 
     An unknown code is an error, so a page cannot name a sign the list does not hold."""
     return BY_CODE[code]
+
+
+@register.simple_tag
+def physio_will_see() -> str:
+    """What happens to what the patient told us: the physio sees it, no sooner."""
+    return PHYSIO_WILL_SEE
