@@ -59,7 +59,8 @@ def html_datetime(value: dt.datetime | dt.date | None) -> str:
 def warning_signs(only: str = "") -> dict[str, object]:
     """The warning signs from the one list, each with what it calls for.
 
-    `only="urgent"` shows the ones that need medical help now, and links to the rest.
+    `only="urgent"` shows the ones that need medical help now, and links to the rest;
+    without it, all of them under headings of their own, as the safety page shows them.
     Every page that names warning signs shows them this way, never in words of its own.
     """
     return {
