@@ -65,6 +65,10 @@ def test_the_safety_page_is_public_and_puts_each_sign_under_its_advice(settings)
     assert response.status_code == 200
     assert 'href="tel:999"' in urgent
     assert "Get emergency care now" in urgent
+    assert 'Get medical help now: call <a href="tel:999">999</a>' in urgent
+    assert "That is an emergency." in urgent
+    assert "get seen straight away, today at the latest." in urgent
+    assert "same day" not in html
     assert {flag.code for flag in RED_FLAGS} == URGENT_CODES | CONTACT_WITHIN.keys()
     for flag in RED_FLAGS:
         if flag.code in URGENT_CODES:

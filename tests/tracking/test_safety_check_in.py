@@ -20,6 +20,11 @@ from tracking.safety import BY_CODE, RED_FLAGS, Advice
 # Written out, not read from the list: these are the ones that need medical help now.
 # Any worsening or spreading nerve symptom is one of them, however slowly it changes.
 URGENT_CODES = {"bladder_bowel", "saddle_numbness", "weakness", "spreading"}
+# Among them, the signs that the nerves at the bottom of the spine are pressed on: an
+# emergency. The others (nerve symptoms worsening or spreading) cannot wait either.
+PRESSED_NERVES_CODES = {"bladder_bowel", "saddle_numbness"}
+AN_EMERGENCY = "especially if you also have symptoms in both legs. That is an emergency."
+NO_WAITING = "Do not wait to see if it settles: get seen straight away, today at the latest."
 # And how soon each of the others needs the physio or a doctor.
 CONTACT_WITHIN = {
     "fever": "today or tomorrow",
@@ -89,8 +94,15 @@ def test_each_warning_sign_is_kept_and_leads_to_its_advice(patient_client, patie
     if flag.code in URGENT_CODES:
         assert check.advice == Advice.URGENT
         assert "<h1>Get emergency care now</h1>" in page
-        assert 'href="tel:999"' in page
-        assert "today at the latest" in page
+        assert 'Get medical help now: call <a href="tel:999">999</a>' in page
+        assert "or go to an emergency department straight away." in page
+        if flag.code in PRESSED_NERVES_CODES:
+            assert AN_EMERGENCY in page
+            assert "today at the latest" not in page
+        else:
+            assert NO_WAITING in page
+        for softer in ("same day", "checking today", "needs checking"):
+            assert softer not in page
     else:
         assert check.advice == Advice.CONTACT
         assert "<h1>Talk to your physio or doctor first</h1>" in page

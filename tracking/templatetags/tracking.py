@@ -6,7 +6,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from ..review import format_pain
-from ..safety import BY_CODE, PHYSIO_WILL_SEE, RED_FLAGS, RedFlag
+from ..safety import BY_CODE, PHYSIO_WILL_SEE, RED_FLAGS, RedFlag, urgent_reasons
 
 register = template.Library()
 
@@ -66,6 +66,7 @@ def warning_signs(only: str = "") -> dict[str, object]:
     return {
         "urgent": [flag for flag in RED_FLAGS if flag.urgent],
         "contact": [] if only == "urgent" else [flag for flag in RED_FLAGS if not flag.urgent],
+        "reasons": urgent_reasons(),
         "only_urgent": only == "urgent",
         "emergency_number": settings.EMERGENCY_NUMBER,
     }
@@ -83,3 +84,10 @@ def warning_sign(code: str) -> RedFlag:
 def physio_will_see() -> str:
     """What happens to what the patient told us: the physio sees it, no sooner."""
     return PHYSIO_WILL_SEE
+
+
+@register.simple_tag(name="urgent_reasons")
+def urgent_reasons_tag(codes: str | list[str]) -> list[str]:
+    """Why the urgent signs among `codes` (one code, or a list) cannot wait:
+    `{% urgent_reasons check.flags as reasons %}`."""
+    return urgent_reasons([codes] if isinstance(codes, str) else codes)
