@@ -415,6 +415,57 @@ def test_taking_back_a_sign_ticked_by_mistake_names_it_and_reopens_exercising(
     assert 'id="mistake-title"' not in page
 
 
+def test_a_taken_back_answer_says_exercise_is_open_today_and_keeps_the_urgent_signs(
+    patient_client, patient, settings
+):
+    settings.EMERGENCY_NUMBER = "999"
+    answer(patient_client, "injury")
+    check = SafetyCheck.objects.get(patient=patient)
+    patient_client.post(withdraw_url(check))
+
+    page = patient_client.get(check.get_absolute_url()).text
+
+    assert "Please do not exercise today" not in page
+    assert "Do not exercise until you have talked to them" not in page
+    assert "Talk to your physio or doctor first" not in page
+    assert "You can exercise today" in page
+    assert f'href="{reverse("tracking:start")}"' in page
+    assert 'href="tel:999"' in page
+    for flag in RED_FLAGS:
+        if flag.urgent:
+            assert f"<li>{flag.question}.</li>" in page, flag.code
+    assert "you told us you ticked this by mistake" in page
+
+
+def test_a_taken_back_answer_does_not_open_a_day_another_sign_still_closes(patient_client, patient):
+    answer(patient_client, "fever")
+    first = SafetyCheck.objects.get(patient=patient)
+    patient_client.post(withdraw_url(first))
+    answer(patient_client, "injury")
+    standing = SafetyCheck.today_for(patient)
+    assert standing is not None
+    assert standing.flags == ["injury"]
+
+    page = patient_client.get(first.get_absolute_url()).text
+
+    assert "You can exercise today" not in page
+    assert "Please do not exercise today" not in page
+    assert f'href="{standing.get_absolute_url()}"' in page
+    assert "Another answer you gave today still stands" in page
+
+
+def test_an_answer_taken_back_on_an_earlier_day_says_nothing_of_today(patient):
+    with time_machine.travel(timezone.now() - dt.timedelta(days=1)):
+        check = SafetyCheck.answer(patient, ["fever"])
+        check.withdraw()
+
+    page = signed_in(patient).get(check.get_absolute_url()).text
+
+    assert "You took this answer back" in page
+    assert "You can exercise today" not in page
+    assert "Please do not exercise today" not in page
+
+
 def test_the_physio_keeps_the_alert_and_sees_the_sign_was_taken_back(
     patient_client, physio_client, patient, physio, assigned
 ):

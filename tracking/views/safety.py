@@ -92,6 +92,7 @@ def check_in_result(request: AuthedRequest, check_id: int) -> HttpResponse:
     check = get_check_for(request, check_id)
     latest = SafetyCheck.today_for(request.user)
     is_current = latest is not None and latest.pk == check.pk
+    today = timezone.localdate(timezone.now(), request.user.tzinfo)
     return render(
         request,
         "tracking/check_in_result.html",
@@ -101,6 +102,9 @@ def check_in_result(request: AuthedRequest, check_id: int) -> HttpResponse:
             "in_progress": Session.objects.for_patient(request.user).in_progress().first()
             if is_current
             else None,
+            # For an answer taken back: whether it was today, and what stands today instead.
+            "taken_back_today": check.withdrawn_at is not None and check.local_date == today,
+            "standing": latest if latest is not None and not latest.is_clear else None,
             "emergency_number": settings.EMERGENCY_NUMBER,
             "Advice": Advice,
         },
