@@ -373,7 +373,10 @@ def test_a_plain_none_of_these_after_a_warning_sign_does_not_reopen_exercising(
     started = patient_client.post(reverse("tracking:start"), {"pain_before": "3"})
 
     assert response.url == flagged.get_absolute_url()
-    assert "Your earlier answer today still stands" in patient_client.get(response.url).text
+    page = patient_client.get(response.url).text
+    assert "Your earlier answer today still stands" in page
+    assert "If you ticked something by mistake, you can say so below." in page
+    assert 'id="mistake-title"' in page  # and below it is
     assert started.url == flagged.get_absolute_url()
     assert not Session.objects.for_patient(patient).exists()
     assert list(SafetyCheck.objects.filter(patient=patient).values_list("advice", flat=True)) == [
@@ -382,6 +385,22 @@ def test_a_plain_none_of_these_after_a_warning_sign_does_not_reopen_exercising(
     ]
     check_in_page = patient_client.get(check_in_url()).text
     assert "That answer stands, so the exercises stay closed today" in check_in_page
+
+
+def test_none_of_these_after_a_call_for_emergency_care_offers_no_way_to_take_it_back(
+    patient_client, patient
+):
+    answer(patient_client, "bladder_bowel")
+    urgent = SafetyCheck.objects.get(patient=patient)
+
+    response = answer(patient_client)
+
+    assert response.url == urgent.get_absolute_url()
+    page = patient_client.get(response.url).text
+    assert "Your earlier answer today calls for emergency care" in page
+    assert "the exercises stay closed until tomorrow" in page
+    assert "you can say so below" not in page
+    assert 'id="mistake-title"' not in page
 
 
 def withdraw_url(check: SafetyCheck) -> str:

@@ -58,12 +58,21 @@ def check_in(request: AuthedRequest) -> HttpResponse:
             return redirect(check)
         standing = SafetyCheck.today_for(patient)
         if standing is not None and not standing.is_clear:
-            # "None of these" does not undo a warning sign: only taking it back does.
-            messages.warning(
-                request,
-                "Your earlier answer today still stands, so please do not exercise today. "
-                "If you ticked something by mistake, you can say so below.",
-            )
+            # "None of these" does not undo a warning sign: only taking it back does, and
+            # a call for emergency care cannot be taken back at all.
+            if standing.can_be_withdrawn:
+                messages.warning(
+                    request,
+                    "Your earlier answer today still stands, so please do not exercise today. "
+                    "If you ticked something by mistake, you can say so below.",
+                )
+            else:
+                messages.warning(
+                    request,
+                    "Your earlier answer today calls for emergency care, so the exercises "
+                    "stay closed until tomorrow. If you ticked something by mistake, "
+                    "please tell your physio.",
+                )
             return redirect(standing)
         open_session = Session.objects.for_patient(patient).in_progress().first()
         return redirect(open_session or "tracking:start")
