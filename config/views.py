@@ -1,11 +1,8 @@
-from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
-
-from tracking.safety import RED_FLAGS
 
 
 @require_GET
@@ -23,15 +20,7 @@ def health(request: HttpRequest) -> HttpResponse:
 @require_GET
 def safety(request: HttpRequest) -> HttpResponse:
     """Public: the signs that mean "stop and get medical help" are never behind a sign-in."""
-    return render(
-        request,
-        "safety.html",
-        {
-            "urgent": [flag for flag in RED_FLAGS if flag.urgent],
-            "contact": [flag for flag in RED_FLAGS if not flag.urgent],
-            "emergency_number": settings.EMERGENCY_NUMBER,
-        },
-    )
+    return render(request, "safety.html")
 
 
 # Short reading, in plain words, public like the safety page: by address, its title.

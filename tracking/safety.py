@@ -22,6 +22,12 @@ class Advice(models.TextChoices):
     URGENT = "urgent", "Get emergency care now"
 
 
+# What the app does with a warning sign, an exercise that hurt or a rise in pain: the
+# physio sees it on their next visit, no sooner. Said in these words wherever it is said.
+PHYSIO_WILL_SEE = (
+    "Your physio will see this the next time they open BackTrack. Do not wait for them to reply."
+)
+
 # How soon a sign that is not an emergency needs the physio or a doctor, soonest first.
 TODAY_OR_TOMORROW = "today or tomorrow"
 WITHIN_A_FEW_DAYS = "within a few days"
@@ -33,7 +39,7 @@ class RedFlag:
     code: str
     question: str  # as the patient ticks it
     summary: str  # as the physio's alert says it
-    urgent: bool  # the ones that need medical help now, the same day at the latest
+    urgent: bool  # the ones that need medical help now
     within: str = ""  # for the others: how soon to contact the physio or a doctor
 
     def __post_init__(self) -> None:
@@ -47,9 +53,8 @@ class RedFlag:
         return Advice.URGENT if self.urgent else Advice.CONTACT
 
 
-# Any worsening or spreading nerve symptom is urgent, however fast it changes: it
-# needs medical help the same day, like the signs of pressure on the nerves at the
-# bottom of the spine.
+# Any worsening or spreading nerve symptom is urgent, however fast it changes: it needs
+# medical help now, like the signs of pressure on the nerves at the bottom of the spine.
 RED_FLAGS: tuple[RedFlag, ...] = (
     RedFlag(
         "bladder_bowel",
@@ -131,6 +136,34 @@ FORMER_FLAGS: tuple[RedFlag, ...] = (
 BY_CODE = {flag.code: flag for flag in (*RED_FLAGS, *FORMER_FLAGS)}
 
 
+@dataclass(frozen=True)
+class UrgentReason:
+    """Why some of the urgent signs cannot wait: said after them wherever they are shown."""
+
+    codes: frozenset[str]
+    says: str
+
+
+# Every urgent sign, asked or former, is in exactly one of these.
+URGENT_REASONS: tuple[UrgentReason, ...] = (
+    # Cauda equina: an emergency, above all with symptoms in both legs.
+    UrgentReason(
+        frozenset({"bladder_bowel", "saddle_numbness"}),
+        "Changes in your bladder or bowels, or numbness around your bottom, genitals or "
+        "inner thighs, can mean the nerves at the bottom of your spine are being pressed on, "
+        "especially if you also have symptoms in both legs. That is an emergency.",
+    ),
+    # Any progression of nerve symptoms needs help now; "today" is only the outer limit.
+    UrgentReason(
+        frozenset({"weakness", "spreading", "weakness_fast"}),
+        "Weakness in a leg that is new or getting worse, or numbness, tingling or pain that "
+        "is spreading, can mean a nerve in your back is being pressed on more and more, "
+        "however slowly it changes. "
+        "Do not wait to see if it settles: get seen straight away, today at the latest.",
+    ),
+)
+
+
 def flags_for(codes: Iterable[str]) -> list[RedFlag]:
     """The flags named by `codes`, in the list's own order; unknown codes are kept out."""
     wanted = set(codes)
@@ -157,3 +190,9 @@ def contact_within(codes: Iterable[str]) -> str:
     Empty when no answer calls for contact (none at all, or only urgent ones)."""
     times = {flag.within for flag in flags_for(codes) if flag.within}
     return next((time for time in CONTACT_TIMES if time in times), "")
+
+
+def urgent_reasons(codes: Iterable[str] | None = None) -> list[str]:
+    """Why the urgent signs among `codes` cannot wait; for all of them when None."""
+    wanted = {flag.code for flag in BY_CODE.values()} if codes is None else set(codes)
+    return [reason.says for reason in URGENT_REASONS if reason.codes & wanted]

@@ -2,6 +2,7 @@
 what BackTrack is and is not."""
 
 import pytest
+from django.template import engines
 from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
@@ -64,6 +65,10 @@ def test_the_safety_page_is_public_and_puts_each_sign_under_its_advice(settings)
     assert response.status_code == 200
     assert 'href="tel:999"' in urgent
     assert "Get emergency care now" in urgent
+    assert 'Get medical help now: call <a href="tel:999">999</a>' in urgent
+    assert "That is an emergency." in urgent
+    assert "get seen straight away, today at the latest." in urgent
+    assert "same day" not in html
     assert {flag.code for flag in RED_FLAGS} == URGENT_CODES | CONTACT_WITHIN.keys()
     for flag in RED_FLAGS:
         if flag.code in URGENT_CODES:
@@ -72,6 +77,16 @@ def test_the_safety_page_is_public_and_puts_each_sign_under_its_advice(settings)
         else:
             line = f"<li>{escape(flag.question)}: contact them {CONTACT_WITHIN[flag.code]}.</li>"
             assert (line in urgent, line in contact) == (False, True), flag.code
+
+
+def test_the_safety_page_shows_the_signs_as_every_other_page_does(settings):
+    settings.EMERGENCY_NUMBER = "999"
+    signs = engines["django"].from_string("{% load tracking %}{% warning_signs %}").render({})
+
+    html = Client().get(reverse("safety")).content.decode()
+
+    assert 'class="warning-signs"' in signs
+    assert signs.strip() in html
 
 
 def test_the_check_in_asks_every_warning_sign(patient_client):

@@ -2,6 +2,7 @@
 is stopped and told to the physio; so is a session that ends 2 or more points up."""
 
 import pytest
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import escape
 
@@ -9,7 +10,7 @@ from accounts.models import User
 from audit.models import AuditEvent
 from tracking.models import AlertKind, SafetyCheck, Session, SessionEntry
 from tracking.review import progress_for
-from tracking.safety import RED_FLAGS
+from tracking.safety import PHYSIO_WILL_SEE, RED_FLAGS
 
 
 @pytest.fixture(autouse=True)
@@ -82,6 +83,25 @@ def test_the_row_returned_to_htmx_says_to_stop(patient_client, patient, htmx_hea
     assert f'<li id="entry-{entry.pk}"' in html
     assert "<html" not in html
     assert "Stop this exercise for today" in html
+
+
+def test_the_message_after_an_exercise_that_hurt_says_what_really_happens(patient_client, patient):
+    session, _ = Session.start(patient, pain_before=3)
+    entry = session.entries.get(order=2)
+
+    response = report_hurt(patient_client, entry, 6, follow=True)
+
+    html = response.content.decode()
+    assert escape(f"Stop {entry.exercise.name} for today. {PHYSIO_WILL_SEE}") in html
+    assert "has been told" not in html
+
+
+def test_what_the_physio_sees_is_said_in_one_place():
+    assert PHYSIO_WILL_SEE == (
+        "Your physio will see this the next time they open BackTrack. "
+        "Do not wait for them to reply."
+    )
+    assert render_to_string("tracking/_physio_will_see.html").strip() == PHYSIO_WILL_SEE
 
 
 @pytest.mark.parametrize(("hurt", "advised"), [(6, False), (7, True)])

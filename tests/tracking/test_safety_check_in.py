@@ -20,6 +20,11 @@ from tracking.safety import BY_CODE, RED_FLAGS, Advice
 # Written out, not read from the list: these are the ones that need medical help now.
 # Any worsening or spreading nerve symptom is one of them, however slowly it changes.
 URGENT_CODES = {"bladder_bowel", "saddle_numbness", "weakness", "spreading"}
+# Among them, the signs that the nerves at the bottom of the spine are pressed on: an
+# emergency. The others (nerve symptoms worsening or spreading) cannot wait either.
+PRESSED_NERVES_CODES = {"bladder_bowel", "saddle_numbness"}
+AN_EMERGENCY = "especially if you also have symptoms in both legs. That is an emergency."
+NO_WAITING = "Do not wait to see if it settles: get seen straight away, today at the latest."
 # And how soon each of the others needs the physio or a doctor.
 CONTACT_WITHIN = {
     "fever": "today or tomorrow",
@@ -89,8 +94,15 @@ def test_each_warning_sign_is_kept_and_leads_to_its_advice(patient_client, patie
     if flag.code in URGENT_CODES:
         assert check.advice == Advice.URGENT
         assert "<h1>Get emergency care now</h1>" in page
-        assert 'href="tel:999"' in page
-        assert "today at the latest" in page
+        assert 'Get medical help now: call <a href="tel:999">999</a>' in page
+        assert "or go to an emergency department straight away." in page
+        if flag.code in PRESSED_NERVES_CODES:
+            assert AN_EMERGENCY in page
+            assert "today at the latest" not in page
+        else:
+            assert NO_WAITING in page
+        for softer in ("same day", "checking today", "needs checking"):
+            assert softer not in page
     else:
         assert check.advice == Advice.CONTACT
         assert "<h1>Talk to your physio or doctor first</h1>" in page
@@ -361,7 +373,10 @@ def test_a_plain_none_of_these_after_a_warning_sign_does_not_reopen_exercising(
     started = patient_client.post(reverse("tracking:start"), {"pain_before": "3"})
 
     assert response.url == flagged.get_absolute_url()
-    assert "Your earlier answer today still stands" in patient_client.get(response.url).text
+    page = patient_client.get(response.url).text
+    assert "Your earlier answer today still stands" in page
+    assert "If you ticked something by mistake, you can say so below." in page
+    assert 'id="mistake-title"' in page  # and below it is
     assert started.url == flagged.get_absolute_url()
     assert not Session.objects.for_patient(patient).exists()
     assert list(SafetyCheck.objects.filter(patient=patient).values_list("advice", flat=True)) == [
@@ -370,6 +385,22 @@ def test_a_plain_none_of_these_after_a_warning_sign_does_not_reopen_exercising(
     ]
     check_in_page = patient_client.get(check_in_url()).text
     assert "That answer stands, so the exercises stay closed today" in check_in_page
+
+
+def test_none_of_these_after_a_call_for_emergency_care_offers_no_way_to_take_it_back(
+    patient_client, patient
+):
+    answer(patient_client, "bladder_bowel")
+    urgent = SafetyCheck.objects.get(patient=patient)
+
+    response = answer(patient_client)
+
+    assert response.url == urgent.get_absolute_url()
+    page = patient_client.get(response.url).text
+    assert "Your earlier answer today calls for emergency care" in page
+    assert "the exercises stay closed until tomorrow" in page
+    assert "you can say so below" not in page
+    assert 'id="mistake-title"' not in page
 
 
 def withdraw_url(check: SafetyCheck) -> str:
@@ -401,6 +432,57 @@ def test_taking_back_a_sign_ticked_by_mistake_names_it_and_reopens_exercising(
     page = patient_client.get(check.get_absolute_url()).text
     assert "you told us you ticked this by mistake" in page
     assert 'id="mistake-title"' not in page
+
+
+def test_a_taken_back_answer_says_exercise_is_open_today_and_keeps_the_urgent_signs(
+    patient_client, patient, settings
+):
+    settings.EMERGENCY_NUMBER = "999"
+    answer(patient_client, "injury")
+    check = SafetyCheck.objects.get(patient=patient)
+    patient_client.post(withdraw_url(check))
+
+    page = patient_client.get(check.get_absolute_url()).text
+
+    assert "Please do not exercise today" not in page
+    assert "Do not exercise until you have talked to them" not in page
+    assert "Talk to your physio or doctor first" not in page
+    assert "You can exercise today" in page
+    assert f'href="{reverse("tracking:start")}"' in page
+    assert 'href="tel:999"' in page
+    for flag in RED_FLAGS:
+        if flag.urgent:
+            assert f"<li>{flag.question}.</li>" in page, flag.code
+    assert "you told us you ticked this by mistake" in page
+
+
+def test_a_taken_back_answer_does_not_open_a_day_another_sign_still_closes(patient_client, patient):
+    answer(patient_client, "fever")
+    first = SafetyCheck.objects.get(patient=patient)
+    patient_client.post(withdraw_url(first))
+    answer(patient_client, "injury")
+    standing = SafetyCheck.today_for(patient)
+    assert standing is not None
+    assert standing.flags == ["injury"]
+
+    page = patient_client.get(first.get_absolute_url()).text
+
+    assert "You can exercise today" not in page
+    assert "Please do not exercise today" not in page
+    assert f'href="{standing.get_absolute_url()}"' in page
+    assert "Another answer you gave today still stands" in page
+
+
+def test_an_answer_taken_back_on_an_earlier_day_says_nothing_of_today(patient):
+    with time_machine.travel(timezone.now() - dt.timedelta(days=1)):
+        check = SafetyCheck.answer(patient, ["fever"])
+        check.withdraw()
+
+    page = signed_in(patient).get(check.get_absolute_url()).text
+
+    assert "You took this answer back" in page
+    assert "You can exercise today" not in page
+    assert "Please do not exercise today" not in page
 
 
 def test_the_physio_keeps_the_alert_and_sees_the_sign_was_taken_back(

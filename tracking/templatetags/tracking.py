@@ -6,7 +6,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from ..review import format_pain
-from ..safety import BY_CODE, RED_FLAGS, RedFlag
+from ..safety import BY_CODE, PHYSIO_WILL_SEE, RED_FLAGS, RedFlag, urgent_reasons
 
 register = template.Library()
 
@@ -59,12 +59,14 @@ def html_datetime(value: dt.datetime | dt.date | None) -> str:
 def warning_signs(only: str = "") -> dict[str, object]:
     """The warning signs from the one list, each with what it calls for.
 
-    `only="urgent"` shows the ones that need medical help now, and links to the rest.
+    `only="urgent"` shows the ones that need medical help now, and links to the rest;
+    without it, all of them under headings of their own, as the safety page shows them.
     Every page that names warning signs shows them this way, never in words of its own.
     """
     return {
         "urgent": [flag for flag in RED_FLAGS if flag.urgent],
         "contact": [] if only == "urgent" else [flag for flag in RED_FLAGS if not flag.urgent],
+        "reasons": urgent_reasons(),
         "only_urgent": only == "urgent",
         "emergency_number": settings.EMERGENCY_NUMBER,
     }
@@ -76,3 +78,16 @@ def warning_sign(code: str) -> RedFlag:
 
     An unknown code is an error, so a page cannot name a sign the list does not hold."""
     return BY_CODE[code]
+
+
+@register.simple_tag
+def physio_will_see() -> str:
+    """What happens to what the patient told us: the physio sees it, no sooner."""
+    return PHYSIO_WILL_SEE
+
+
+@register.simple_tag(name="urgent_reasons")
+def urgent_reasons_tag(codes: str | list[str]) -> list[str]:
+    """Why the urgent signs among `codes` (one code, or a list) cannot wait:
+    `{% urgent_reasons check.flags as reasons %}`."""
+    return urgent_reasons([codes] if isinstance(codes, str) else codes)

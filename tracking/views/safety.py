@@ -58,12 +58,21 @@ def check_in(request: AuthedRequest) -> HttpResponse:
             return redirect(check)
         standing = SafetyCheck.today_for(patient)
         if standing is not None and not standing.is_clear:
-            # "None of these" does not undo a warning sign: only taking it back does.
-            messages.warning(
-                request,
-                "Your earlier answer today still stands, so please do not exercise today. "
-                "If you ticked something by mistake, you can say so below.",
-            )
+            # "None of these" does not undo a warning sign: only taking it back does, and
+            # a call for emergency care cannot be taken back at all.
+            if standing.can_be_withdrawn:
+                messages.warning(
+                    request,
+                    "Your earlier answer today still stands, so please do not exercise today. "
+                    "If you ticked something by mistake, you can say so below.",
+                )
+            else:
+                messages.warning(
+                    request,
+                    "Your earlier answer today calls for emergency care, so the exercises "
+                    "stay closed until tomorrow. If you ticked something by mistake, "
+                    "please tell your physio.",
+                )
             return redirect(standing)
         open_session = Session.objects.for_patient(patient).in_progress().first()
         return redirect(open_session or "tracking:start")
@@ -92,6 +101,7 @@ def check_in_result(request: AuthedRequest, check_id: int) -> HttpResponse:
     check = get_check_for(request, check_id)
     latest = SafetyCheck.today_for(request.user)
     is_current = latest is not None and latest.pk == check.pk
+    today = timezone.localdate(timezone.now(), request.user.tzinfo)
     return render(
         request,
         "tracking/check_in_result.html",
@@ -101,6 +111,9 @@ def check_in_result(request: AuthedRequest, check_id: int) -> HttpResponse:
             "in_progress": Session.objects.for_patient(request.user).in_progress().first()
             if is_current
             else None,
+            # For an answer taken back: whether it was today, and what stands today instead.
+            "taken_back_today": check.withdrawn_at is not None and check.local_date == today,
+            "standing": latest if latest is not None and not latest.is_clear else None,
             "emergency_number": settings.EMERGENCY_NUMBER,
             "Advice": Advice,
         },

@@ -20,6 +20,7 @@ from ..access import get_entry_for, get_session_for, patient_required
 from ..forms import EntryForm, FinishSessionForm, HurtForm, StartSessionForm
 from ..limits import limit_logging, limit_reports
 from ..models import Comment, KeptForSafety, Session, SessionEntry, rose_too_much
+from ..safety import PHYSIO_WILL_SEE
 from .safety import check_in_needed
 from .today import YOUR_DOSE
 
@@ -210,7 +211,7 @@ def entry_hurt(request: AuthedRequest, session_id: int, entry_id: int) -> HttpRe
         if entry.hurt_too_much:
             messages.warning(
                 request,
-                f"Stop {entry.exercise.name} for today. Your physio has been told it hurt.",
+                f"Stop {entry.exercise.name} for today. {PHYSIO_WILL_SEE}",
             )
         if request.htmx:
             return _entry_response(request, entry)
