@@ -3,9 +3,10 @@
 Worked out from a few aggregate queries whatever the length of the history:
 the programme's target, one row per day with sessions (all time, for streaks
 and the start), one row per session in the range (the pain chart), and one
-row per exercise (how often done, skipped, too hard). Only the sessions that
-count are counted: finished, with at least one exercise done
-(tracking.models.counts_toward_progress). Every
+row per exercise (how often done, skipped, too hard). The sessions figures
+count only the sessions that count: finished, with at least one exercise done
+(tracking.models.counts_toward_progress); each exercise's row counts every
+finished session, so a session with all of it skipped shows there. Every
 day is the patient's own local day, as each session's `local_date` is.
 """
 
@@ -424,7 +425,9 @@ def _pain_at_start_and_recently(
 def _exercises(patient: User, start: dt.date, today: dt.date) -> list[ExerciseRow]:
     rows = (
         SessionEntry.objects.filter(
-            session__in=Session.objects.counted().filter(
+            # Every finished session, counted or not: one with every exercise skipped
+            # is what a physio most needs to see here.
+            session__in=Session.objects.finished().filter(
                 patient=patient, local_date__gte=start, local_date__lte=today
             )
         )

@@ -157,8 +157,26 @@ def test_a_session_finished_with_nothing_done_counts_nowhere_in_the_figures(pati
     assert (progress.current_streak, progress.longest_streak) == (0, 1)
     assert [point.day for point in progress.pain] == [days_ago(2)]
     assert progress.pain_recently == 3
+
+
+def test_the_exercise_table_counts_every_finished_session_even_one_with_nothing_done(patient):
+    """An all-skipped session is what a physio most needs to see in it."""
+    joined(patient, days_ago(20))
+    logged(patient, days_ago(2), 4, 3)
+    logged(patient, days_ago(1), 9, 9, outcomes={"Pelvic tilt": "skipped", "Dead bug": "skipped"})
+    logged(patient, TODAY, 9, 9, outcomes={"Pelvic tilt": "to do"})
+    # Still open: not in the table until it is finished.
+    entries(
+        Session.objects.create(patient=patient, started_at=NOW, local_date=TODAY, pain_before=4),
+        {"Dead bug": "skipped"},
+    )
+
+    progress = progress_of(patient, "4w", now=NOW)
+
+    assert progress.total_sessions == 1
     assert progress.exercises == [
-        ExerciseRow("Pelvic tilt", done=1, skipped=0, too_hard=0, logged=1)
+        ExerciseRow("Pelvic tilt", done=1, skipped=1, too_hard=0, logged=3),
+        ExerciseRow("Dead bug", done=0, skipped=1, too_hard=0, logged=1),
     ]
 
 
@@ -175,7 +193,11 @@ def test_a_session_counts_from_its_first_exercise_done(patient):
 def test_the_progress_page_says_which_sessions_count(patient):
     page = get_at_now(patient, reverse("tracking:progress"))
 
-    assert "A session counts here when at least one of its exercises was done." in page
+    assert (
+        "A session counts in the sessions and streaks above, the calendar and the pain "
+        "figures when at least one of its exercises was done." in page
+    )
+    assert "The table of each exercise counts every finished session." in page
 
 
 # No sessions, one, several on a day -------------------------------------------
