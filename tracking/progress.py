@@ -31,7 +31,7 @@ from .models import (
     Session,
     SessionEntry,
 )
-from .review import Plan, Tally, format_pain, percent
+from .review import Plan, RecentTallies, Tally, format_pain
 
 # The ranges a patient can look at, by their key in the address.
 RANGES = {"4w": ("4 weeks", 28), "12w": ("12 weeks", 84), "all": ("All time", None)}
@@ -112,7 +112,7 @@ class ExerciseRow:
 
 
 @dataclass
-class PatientProgress:
+class PatientProgress(RecentTallies):
     patient: User
     today: dt.date
     range: str
@@ -138,22 +138,6 @@ class PatientProgress:
     @property
     def range_label(self) -> str:
         return RANGES[self.range][0]
-
-    @property
-    def adherence_7(self) -> int:
-        return percent(self.sessions_7, self.target_7)
-
-    @property
-    def adherence_28(self) -> int:
-        return percent(self.sessions_28, self.target_28)
-
-    @property
-    def tally_7(self) -> Tally:
-        return Tally(self.sessions_7, self.target_7)
-
-    @property
-    def tally_28(self) -> Tally:
-        return Tally(self.sessions_28, self.target_28)
 
     @property
     def pain_change(self) -> Fraction | None:

@@ -210,7 +210,7 @@ def test_a_patient_with_no_sessions_has_empty_figures_and_an_explanation(patient
 
     assert (progress.current_streak, progress.longest_streak) == (0, 0)
     assert (progress.sessions_7, progress.sessions_28, progress.sessions_this_week) == (0, 0, 0)
-    assert (progress.adherence_7, progress.adherence_28) == (0, 0)
+    assert (progress.tally_7.percent, progress.tally_28.percent) == (0, 0)
     assert progress.pain == []
     assert (progress.pain_at_start, progress.pain_recently, progress.pain_change) == (
         None,
@@ -260,8 +260,8 @@ def test_one_session_today_starts_a_streak_and_is_measured_against_one_day(patie
 
     assert (progress.current_streak, progress.longest_streak) == (1, 1)
     # Joined today: one day of a 7-a-week programme, so 1 session expected.
-    assert (progress.sessions_7, progress.target_7, progress.adherence_7) == (1, 1, 100)
-    assert (progress.sessions_28, progress.target_28, progress.adherence_28) == (1, 1, 100)
+    assert (progress.sessions_7, progress.target_7, progress.tally_7.percent) == (1, 1, 100)
+    assert (progress.sessions_28, progress.target_28, progress.tally_28.percent) == (1, 1, 100)
     assert progress.pain == [PainPoint(TODAY, 6, 4, Fraction(6), Fraction(4))]
     assert progress.summary() == [
         # Wednesday to Sunday: joined on Wednesday
@@ -282,7 +282,7 @@ def test_several_sessions_on_one_day_are_one_day_of_a_streak_and_each_a_point(pa
     progress = progress_of(patient, "4w", now=NOW)
 
     assert (progress.current_streak, progress.longest_streak) == (2, 2)  # days, not sessions
-    assert (progress.sessions_7, progress.target_7, progress.adherence_7) == (
+    assert (progress.sessions_7, progress.target_7, progress.tally_7.percent) == (
         3,
         7,
         43,
@@ -315,8 +315,8 @@ def test_twice_a_day_asks_for_two_sessions_to_fill_a_day(patient):
     assert calendar_line(progress)[-4:] == "xsM."
     assert progress.days[-3].label == "Mon 16 Nov: 1 session, fewer than planned"
     # 10 days of a 14-a-week programme: 20 sessions expected in the last 28 days.
-    assert (progress.sessions_7, progress.target_7, progress.adherence_7) == (3, 14, 21)
-    assert (progress.target_28, progress.adherence_28) == (20, 15)
+    assert (progress.sessions_7, progress.target_7, progress.tally_7.percent) == (3, 14, 21)
+    assert (progress.target_28, progress.tally_28.percent) == (20, 15)
 
 
 # A two-week gap ----------------------------------------------------------------
@@ -335,13 +335,13 @@ def test_a_two_week_gap_ends_the_longest_streak_and_shows_as_missed_days(patient
 
     assert progress.longest_streak == 14
     assert progress.current_streak == 2  # yesterday and the day before; today still to do
-    assert (progress.sessions_7, progress.target_7, progress.adherence_7) == (
+    assert (progress.sessions_7, progress.target_7, progress.tally_7.percent) == (
         2,
         7,
         29,
     )  # 2/7, to the nearest
     # 27 to 17 days ago (11) and the last two: 13 of 28.
-    assert (progress.sessions_28, progress.target_28, progress.adherence_28) == (13, 28, 46)
+    assert (progress.sessions_28, progress.target_28, progress.tally_28.percent) == (13, 28, 46)
     assert calendar_line(progress) == "M" * 11 + "x" * 14 + "MM."
     assert progress.days[11].label == "Mon 2 Nov: missed"
 
@@ -355,13 +355,13 @@ def test_with_three_sessions_a_week_a_week_short_of_it_shows_its_empty_days_miss
     # week (Monday 16 to Sunday 22) has 2 done and 5 days left: it can still make 3.
     assert calendar_line(progress) == "M" * 11 + "x" * 14 + "MM."
     assert progress.days[11].label == "Mon 2 Nov: missed"
-    assert (progress.sessions_7, progress.target_7, progress.adherence_7) == (
+    assert (progress.sessions_7, progress.target_7, progress.tally_7.percent) == (
         2,
         3,
         67,
     )  # 2/3, to the nearest
     # 13 sessions against 12 (3 a week for 4 weeks): more than planned is still 100%.
-    assert (progress.sessions_28, progress.target_28, progress.adherence_28) == (13, 12, 100)
+    assert (progress.sessions_28, progress.target_28, progress.tally_28.percent) == (13, 12, 100)
     assert progress.summary()[0] == "This week, from Monday: 2 of 3 planned sessions."
 
 
