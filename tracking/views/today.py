@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from accounts.http import AuthedRequest
+from exercises.doses import YOUR_DOSE
 from exercises.models import total_minutes
 from exercises.views import exercise_context
 
@@ -18,7 +19,6 @@ from ..access import patient_required
 from ..models import Comment, Programme, ProgrammeExercise, SafetyCheck, Session, SessionQuerySet
 from ..review import Plan, plan_for
 
-YOUR_DOSE = "Your dose"
 RECENT_COMMENTS = dt.timedelta(days=14)
 RECENT_READ_COMMENTS_SHOWN = 5
 
