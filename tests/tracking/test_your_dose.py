@@ -105,7 +105,7 @@ def test_a_physio_reading_the_library_is_not_sent_to_a_programme(physio):
     html = signed_in(physio, verified=True).get(reverse("exercises:detail", args=["glute-bridge"]))
 
     assert "<strong>Usual dose:</strong> 10 times" in html.content.decode()
-    assert "see your programme" not in html.content.decode()
+    assert "Your dose" not in html.content.decode()
 
 
 @pytest.mark.parametrize("page", ["tracking:today", "tracking:programme"])
