@@ -1,3 +1,4 @@
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -5,20 +6,43 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
+from .doses import USUAL_DOSE, YOUR_DOSE, OwnDose, own_doses
 from .models import Dose, Exercise, total_minutes
 
-# The library's dose is a default: a patient's own may differ, and their pages say so.
-USUAL_DOSE = "Usual dose"
+
+@dataclass(frozen=True)
+class LibraryRow:
+    """An exercise on the library's list: at the reader's own dose if they have one."""
+
+    exercise: Exercise
+    own: OwnDose | None
+
+    @property
+    def url(self) -> str:
+        return self.own.url if self.own else self.exercise.get_absolute_url()
+
+    @property
+    def dose(self) -> Dose:
+        return self.own.dose if self.own else self.exercise
+
+    @property
+    def dose_label(self) -> str:
+        return YOUR_DOSE if self.own else USUAL_DOSE
 
 
 @require_GET
 @login_required
 def routine(request: HttpRequest) -> HttpResponse:
     exercises = list(Exercise.objects.active())
+    own = own_doses(request.user)
     return render(
         request,
         "exercises/routine.html",
-        {"exercises": exercises, "minutes": total_minutes(exercises)},
+        {
+            "rows": [LibraryRow(exercise, own.get(exercise.pk)) for exercise in exercises],
+            "has_own_doses": bool(own),
+            "minutes": total_minutes(exercises),
+        },
     )
 
 
@@ -26,7 +50,9 @@ def routine(request: HttpRequest) -> HttpResponse:
 @login_required
 def detail(request: HttpRequest, slug: str) -> HttpResponse:
     exercise = get_object_or_404(Exercise, slug=slug)
-    return render(request, "exercises/detail.html", exercise_context(exercise))
+    context = exercise_context(exercise)
+    context["own"] = own_doses(request.user).get(exercise.pk)
+    return render(request, "exercises/detail.html", context)
 
 
 @require_GET
@@ -54,7 +80,6 @@ def exercise_context(
         "exercise": exercise,
         "dose": exercise if dose is None else dose,
         "dose_label": dose_label,
-        "is_usual_dose": dose is None,
         "note": note,
         "back": back,
     }

@@ -3,9 +3,10 @@
 Worked out from a few aggregate queries whatever the length of the history:
 the programme's target, one row per day with sessions (all time, for streaks
 and the start), one row per session in the range (the pain chart), and one
-row per exercise (how often done, skipped, too hard). Only the sessions that
-count are counted: finished, with at least one exercise done
-(tracking.models.counts_toward_progress). Every
+row per exercise (how often done, skipped, too hard). The sessions figures
+count only the sessions that count: finished, with at least one exercise done
+(tracking.models.counts_toward_progress); each exercise's row counts every
+finished session, so a session with all of it skipped shows there. Every
 day is the patient's own local day, as each session's `local_date` is.
 """
 
@@ -30,7 +31,7 @@ from .models import (
     Session,
     SessionEntry,
 )
-from .review import Plan, Tally, format_pain, percent
+from .review import Plan, RecentTallies, Tally, format_pain
 
 # The ranges a patient can look at, by their key in the address.
 RANGES = {"4w": ("4 weeks", 28), "12w": ("12 weeks", 84), "all": ("All time", None)}
@@ -111,7 +112,7 @@ class ExerciseRow:
 
 
 @dataclass
-class PatientProgress:
+class PatientProgress(RecentTallies):
     patient: User
     today: dt.date
     range: str
@@ -137,22 +138,6 @@ class PatientProgress:
     @property
     def range_label(self) -> str:
         return RANGES[self.range][0]
-
-    @property
-    def adherence_7(self) -> int:
-        return percent(self.sessions_7, self.target_7)
-
-    @property
-    def adherence_28(self) -> int:
-        return percent(self.sessions_28, self.target_28)
-
-    @property
-    def tally_7(self) -> Tally:
-        return Tally(self.sessions_7, self.target_7)
-
-    @property
-    def tally_28(self) -> Tally:
-        return Tally(self.sessions_28, self.target_28)
 
     @property
     def pain_change(self) -> Fraction | None:
@@ -424,7 +409,9 @@ def _pain_at_start_and_recently(
 def _exercises(patient: User, start: dt.date, today: dt.date) -> list[ExerciseRow]:
     rows = (
         SessionEntry.objects.filter(
-            session__in=Session.objects.counted().filter(
+            # Every finished session, counted or not: one with every exercise skipped
+            # is what a physio most needs to see here.
+            session__in=Session.objects.finished().filter(
                 patient=patient, local_date__gte=start, local_date__lte=today
             )
         )

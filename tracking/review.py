@@ -14,6 +14,7 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from fractions import Fraction
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
@@ -114,8 +115,31 @@ class Alert:
         return 1 if self.kind in {AlertKind.INACTIVE, AlertKind.RETIRED} else 2
 
 
+class RecentTallies:
+    """Sessions done against those planned over the last 7 and the last 28 days, for
+    the caseload's rows (Progress) and the progress page (PatientProgress) alike."""
+
+    if TYPE_CHECKING:  # what the class mixed into gives, as a field or a property
+        sessions_7: int
+        sessions_28: int
+
+        @property
+        def target_7(self) -> int: ...
+
+        @property
+        def target_28(self) -> int: ...
+
+    @property
+    def tally_7(self) -> Tally:
+        return Tally(self.sessions_7, self.target_7)
+
+    @property
+    def tally_28(self) -> Tally:
+        return Tally(self.sessions_28, self.target_28)
+
+
 @dataclass
-class Progress:
+class Progress(RecentTallies):
     """One patient's figures, as of the patient's own `today`."""
 
     patient: User
@@ -146,22 +170,6 @@ class Progress:
     @property
     def red_flags(self) -> list[Alert]:
         return [alert for alert in self.alerts if alert.kind == AlertKind.RED_FLAG]
-
-    @property
-    def adherence_7(self) -> int:
-        return percent(self.sessions_7, self.target_7)
-
-    @property
-    def adherence_28(self) -> int:
-        return percent(self.sessions_28, self.target_28)
-
-    @property
-    def tally_7(self) -> Tally:
-        return Tally(self.sessions_7, self.target_7)
-
-    @property
-    def tally_28(self) -> Tally:
-        return Tally(self.sessions_28, self.target_28)
 
     @property
     def days_since_last(self) -> int | None:

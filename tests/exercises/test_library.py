@@ -1,3 +1,6 @@
+import re
+from pathlib import Path
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -118,7 +121,8 @@ def test_the_routine_page_lists_active_exercises_with_the_total_time(
 ):
     Exercise.objects.filter(slug="single-knee-to-chest").update(is_active=False)
 
-    with django_assert_num_queries(4):  # session, user, groups, exercises
+    # The sign-in (session, user, groups), the exercises, the patient's own doses.
+    with django_assert_num_queries(5):
         response = patient_client.get(reverse("exercises:routine"))
 
     html = response.content.decode()
@@ -163,3 +167,18 @@ def test_admins_see_the_library_in_routine_order_with_doses(staff_admin):
     positions = [html.index(escape(name)) for name in ROUTINE_ORDER]
     assert positions == sorted(positions)
     assert "3 sets of 10, 30 s rest between sets" in html
+
+
+def test_the_exercises_app_names_nothing_of_tracking():
+    """Tracking depends on exercises, never the other way round: what a patient's own
+    pages add to an exercise's (their dose, the way back) tracking passes in."""
+    root = Path(__file__).resolve().parents[2]
+    sources = [*(root / "exercises").rglob("*.py"), *(root / "templates" / "exercises").glob("*")]
+
+    naming_tracking = [
+        str(path.relative_to(root))
+        for path in sources
+        if re.search(r"\btracking[:.]|import tracking|from tracking", path.read_text())
+    ]
+
+    assert naming_tracking == []

@@ -56,8 +56,8 @@ def test_figures_count_finished_sessions_in_the_last_7_and_28_days(patient, phys
     assert progress.days_since_last == 0
     assert progress.sessions_7 == 3  # today, yesterday, 6 days ago
     assert progress.sessions_28 == 5  # all but 28 days ago
-    assert progress.adherence_7 == 43  # 3 of 7, to the nearest
-    assert progress.adherence_28 == 18  # 5 of 28 is 17.9
+    assert progress.tally_7.percent == 43  # 3 of 7, to the nearest
+    assert progress.tally_28.percent == 18  # 5 of 28 is 17.9
 
 
 def joined(patient: User, days_ago: int) -> None:
@@ -75,8 +75,8 @@ def test_adherence_uses_the_programmes_target_and_stops_at_100(patient, physio, 
     progress = progress_of(patient, physio)
 
     assert progress.target_per_week == 2
-    assert progress.adherence_7 == 100  # 3 of 2
-    assert progress.adherence_28 == 38  # 3 of 8 is 37.5, rounded half up
+    assert progress.tally_7.percent == 100  # 3 of 2
+    assert progress.tally_28.percent == 38  # 3 of 8 is 37.5, rounded half up
 
 
 @pytest.mark.parametrize(
@@ -93,7 +93,7 @@ def test_a_new_patient_is_measured_against_the_days_since_they_started(
     progress = progress_of(patient, physio)
 
     assert (progress.target_7, progress.target_28) == (target_7, target_28)
-    assert progress.adherence_7 == 100 // target_7
+    assert progress.tally_7.percent == 100 // target_7
 
 
 @pytest.mark.parametrize(
@@ -122,7 +122,7 @@ def test_a_patient_with_no_sessions_has_empty_figures(patient, physio, assigned)
     progress = progress_of(patient, physio)
 
     assert progress.last_session is None
-    assert (progress.sessions_7, progress.sessions_28, progress.adherence_7) == (0, 0, 0)
+    assert (progress.sessions_7, progress.sessions_28, progress.tally_7.percent) == (0, 0, 0)
     assert progress.pain_7 is None
     assert progress.trend == ""
 

@@ -50,8 +50,8 @@ def test_the_caseload_shows_improving_stalled_stopped_and_flaring_patients(demo)
     assert {alert.kind for alert in flaring.alerts} >= {"pain_rose", "flagged", "pain_worse"}
     assert [alert.kind for alert in rows["dev"].alerts] == ["inactive"]  # stopped
     assert not rows["emma"].alerts  # doing well
-    assert rows["emma"].adherence_28 > 80
-    assert rows["farid"].adherence_28 < 70  # stalled
+    assert rows["emma"].tally_28.percent > 80
+    assert rows["farid"].tally_28.percent < 70  # stalled
     # Alice's old flare-up was already dealt with: it is in her record, not in the list.
     assert not rows["alice"].alerts
     assert User.objects.get(username="alice").alert_acknowledgements.exists()

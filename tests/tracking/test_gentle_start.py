@@ -181,4 +181,4 @@ def test_one_session_in_the_first_week_is_half_the_gentle_aim(
     Programme.objects.filter(pk=Programme.for_patient(patient).pk).update(gentle_start=gentle)
     finished_session(patient, 1, pain_before=3, pain_after=3)
 
-    assert progress_of(patient, physio).adherence_7 == adherence_7
+    assert progress_of(patient, physio).tally_7.percent == adherence_7

@@ -157,8 +157,26 @@ def test_a_session_finished_with_nothing_done_counts_nowhere_in_the_figures(pati
     assert (progress.current_streak, progress.longest_streak) == (0, 1)
     assert [point.day for point in progress.pain] == [days_ago(2)]
     assert progress.pain_recently == 3
+
+
+def test_the_exercise_table_counts_every_finished_session_even_one_with_nothing_done(patient):
+    """An all-skipped session is what a physio most needs to see in it."""
+    joined(patient, days_ago(20))
+    logged(patient, days_ago(2), 4, 3)
+    logged(patient, days_ago(1), 9, 9, outcomes={"Pelvic tilt": "skipped", "Dead bug": "skipped"})
+    logged(patient, TODAY, 9, 9, outcomes={"Pelvic tilt": "to do"})
+    # Still open: not in the table until it is finished.
+    entries(
+        Session.objects.create(patient=patient, started_at=NOW, local_date=TODAY, pain_before=4),
+        {"Dead bug": "skipped"},
+    )
+
+    progress = progress_of(patient, "4w", now=NOW)
+
+    assert progress.total_sessions == 1
     assert progress.exercises == [
-        ExerciseRow("Pelvic tilt", done=1, skipped=0, too_hard=0, logged=1)
+        ExerciseRow("Pelvic tilt", done=1, skipped=1, too_hard=0, logged=3),
+        ExerciseRow("Dead bug", done=0, skipped=1, too_hard=0, logged=1),
     ]
 
 
@@ -175,7 +193,11 @@ def test_a_session_counts_from_its_first_exercise_done(patient):
 def test_the_progress_page_says_which_sessions_count(patient):
     page = get_at_now(patient, reverse("tracking:progress"))
 
-    assert "A session counts here when at least one of its exercises was done." in page
+    assert (
+        "A session counts in the sessions and streaks above, the calendar and the pain "
+        "figures when at least one of its exercises was done." in page
+    )
+    assert "The table of each exercise counts every finished session." in page
 
 
 # No sessions, one, several on a day -------------------------------------------
@@ -188,7 +210,7 @@ def test_a_patient_with_no_sessions_has_empty_figures_and_an_explanation(patient
 
     assert (progress.current_streak, progress.longest_streak) == (0, 0)
     assert (progress.sessions_7, progress.sessions_28, progress.sessions_this_week) == (0, 0, 0)
-    assert (progress.adherence_7, progress.adherence_28) == (0, 0)
+    assert (progress.tally_7.percent, progress.tally_28.percent) == (0, 0)
     assert progress.pain == []
     assert (progress.pain_at_start, progress.pain_recently, progress.pain_change) == (
         None,
@@ -238,8 +260,8 @@ def test_one_session_today_starts_a_streak_and_is_measured_against_one_day(patie
 
     assert (progress.current_streak, progress.longest_streak) == (1, 1)
     # Joined today: one day of a 7-a-week programme, so 1 session expected.
-    assert (progress.sessions_7, progress.target_7, progress.adherence_7) == (1, 1, 100)
-    assert (progress.sessions_28, progress.target_28, progress.adherence_28) == (1, 1, 100)
+    assert (progress.sessions_7, progress.target_7, progress.tally_7.percent) == (1, 1, 100)
+    assert (progress.sessions_28, progress.target_28, progress.tally_28.percent) == (1, 1, 100)
     assert progress.pain == [PainPoint(TODAY, 6, 4, Fraction(6), Fraction(4))]
     assert progress.summary() == [
         # Wednesday to Sunday: joined on Wednesday
@@ -260,7 +282,7 @@ def test_several_sessions_on_one_day_are_one_day_of_a_streak_and_each_a_point(pa
     progress = progress_of(patient, "4w", now=NOW)
 
     assert (progress.current_streak, progress.longest_streak) == (2, 2)  # days, not sessions
-    assert (progress.sessions_7, progress.target_7, progress.adherence_7) == (
+    assert (progress.sessions_7, progress.target_7, progress.tally_7.percent) == (
         3,
         7,
         43,
@@ -293,8 +315,8 @@ def test_twice_a_day_asks_for_two_sessions_to_fill_a_day(patient):
     assert calendar_line(progress)[-4:] == "xsM."
     assert progress.days[-3].label == "Mon 16 Nov: 1 session, fewer than planned"
     # 10 days of a 14-a-week programme: 20 sessions expected in the last 28 days.
-    assert (progress.sessions_7, progress.target_7, progress.adherence_7) == (3, 14, 21)
-    assert (progress.target_28, progress.adherence_28) == (20, 15)
+    assert (progress.sessions_7, progress.target_7, progress.tally_7.percent) == (3, 14, 21)
+    assert (progress.target_28, progress.tally_28.percent) == (20, 15)
 
 
 # A two-week gap ----------------------------------------------------------------
@@ -313,13 +335,13 @@ def test_a_two_week_gap_ends_the_longest_streak_and_shows_as_missed_days(patient
 
     assert progress.longest_streak == 14
     assert progress.current_streak == 2  # yesterday and the day before; today still to do
-    assert (progress.sessions_7, progress.target_7, progress.adherence_7) == (
+    assert (progress.sessions_7, progress.target_7, progress.tally_7.percent) == (
         2,
         7,
         29,
     )  # 2/7, to the nearest
     # 27 to 17 days ago (11) and the last two: 13 of 28.
-    assert (progress.sessions_28, progress.target_28, progress.adherence_28) == (13, 28, 46)
+    assert (progress.sessions_28, progress.target_28, progress.tally_28.percent) == (13, 28, 46)
     assert calendar_line(progress) == "M" * 11 + "x" * 14 + "MM."
     assert progress.days[11].label == "Mon 2 Nov: missed"
 
@@ -333,13 +355,13 @@ def test_with_three_sessions_a_week_a_week_short_of_it_shows_its_empty_days_miss
     # week (Monday 16 to Sunday 22) has 2 done and 5 days left: it can still make 3.
     assert calendar_line(progress) == "M" * 11 + "x" * 14 + "MM."
     assert progress.days[11].label == "Mon 2 Nov: missed"
-    assert (progress.sessions_7, progress.target_7, progress.adherence_7) == (
+    assert (progress.sessions_7, progress.target_7, progress.tally_7.percent) == (
         2,
         3,
         67,
     )  # 2/3, to the nearest
     # 13 sessions against 12 (3 a week for 4 weeks): more than planned is still 100%.
-    assert (progress.sessions_28, progress.target_28, progress.adherence_28) == (13, 12, 100)
+    assert (progress.sessions_28, progress.target_28, progress.tally_28.percent) == (13, 12, 100)
     assert progress.summary()[0] == "This week, from Monday: 2 of 3 planned sessions."
 
 

@@ -34,6 +34,19 @@ def test_today_offers_to_carry_on_with_an_open_session(patient_client, session):
     assert reverse("tracking:start") not in html
 
 
+def test_an_open_session_with_an_exercise_done_is_not_called_nothing_logged(
+    patient_client, session
+):
+    entry = session.entries.order_by("order")[0]
+    entry.mark_done()
+    entry.save()
+
+    html = patient_client.get(reverse("tracking:today")).content.decode()
+
+    assert "Nothing logged yet today." not in html
+    assert "No session finished yet today." in html
+
+
 def test_today_lists_sessions_finished_today_only(patient_client, patient):
     with time_machine.travel(timezone.now() - dt.timedelta(days=2)):
         old, _ = Session.start(patient, pain_before=8)
@@ -56,7 +69,8 @@ def test_a_session_finished_with_nothing_done_is_not_done_today(patient_client, 
     html = patient_client.get(reverse("tracking:today")).content.decode()
 
     assert empty.get_absolute_url() not in html
-    assert "Nothing logged yet today." in html
+    assert "Nothing logged yet today." not in html
+    assert "No session done yet today: the one you finished had no exercises done." in html
     assert "Ready when you are" in html
 
 

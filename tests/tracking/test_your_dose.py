@@ -30,20 +30,82 @@ def bridge_entry(session: Session) -> SessionEntry:
     return session.entries.get(exercise__slug="glute-bridge")
 
 
-def test_the_library_page_shows_the_usual_dose_labelled_as_such(patient_client, bridge_at_12):
+def test_the_library_page_shows_the_usual_dose_and_leads_to_the_patients_own(
+    patient_client, bridge_at_12
+):
     html = patient_client.get(reverse("exercises:detail", args=["glute-bridge"])).content.decode()
 
     assert "<strong>Usual dose:</strong> 10 times" in html
     assert NOTE not in html
-    assert "Your physio may have set a different dose for you" in html
-    assert f'href="{reverse("tracking:programme")}"' in html
+    own = reverse("tracking:programme-exercise", args=["glute-bridge"])
+    assert f'<strong>Your dose:</strong> <a href="{own}">12 times</a>' in html
+
+
+def test_the_library_page_of_an_exercise_left_out_offers_no_dose_of_the_patients(
+    patient_client, bridge_at_12
+):
+    bridge_at_12.included = False
+    bridge_at_12.save()
+
+    html = patient_client.get(reverse("exercises:detail", args=["glute-bridge"])).content.decode()
+
+    assert "<strong>Usual dose:</strong> 10 times" in html
+    assert "Your dose" not in html
+    assert reverse("tracking:programme-exercise", args=["glute-bridge"]) not in html
+
+
+def test_the_library_list_shows_a_patient_their_own_dose_and_leads_to_its_page(
+    patient_client, patient, bridge_at_12
+):
+    Programme.for_patient(patient).exercises.filter(exercise__slug="back-curl").update(
+        included=False
+    )
+
+    html = patient_client.get(reverse("exercises:routine")).content.decode()
+
+    own = reverse("tracking:programme-exercise", args=["glute-bridge"])
+    assert f'<a href="{own}">Glute bridge</a>' in html
+    assert "<strong>Your dose:</strong> 12 times" in html
+    assert "10 times</p>" not in html.split("Glute bridge", 1)[1].split("Dead bug", 1)[0]
+    # Left out of their programme: the library's page, at its usual dose, said so.
+    back_curl = html.split("Back curl", 1)[1].split("Bird-dog", 1)[0]
+    assert "<strong>Usual dose:</strong> 5 each side" in back_curl
+    assert "not in your programme" in back_curl
+    assert f'<a href="{reverse("exercises:detail", args=["back-curl"])}">Back curl</a>' in html
+
+
+def test_a_physio_reading_the_library_list_sees_the_usual_doses_labelled(physio):
+    html = signed_in(physio, verified=True).get(reverse("exercises:routine")).content.decode()
+
+    assert "<strong>Usual dose:</strong> 10 times" in html
+    assert "Your dose" not in html
+    assert "programme" not in html
+    bridge = reverse("exercises:detail", args=["glute-bridge"])
+    assert f'<a href="{bridge}">Glute bridge</a>' in html
+
+
+def test_the_library_list_makes_one_query_more_for_a_patient_whatever_their_programme(
+    patient_client, patient, physio, bridge_at_12, django_assert_num_queries
+):
+    # The sign-in (session, user, groups), the exercises, and the patient's own doses.
+    with django_assert_num_queries(5):
+        patient_client.get(reverse("exercises:routine"))
+    Programme.for_patient(patient).exercises.filter(exercise__slug="dead-bug").update(
+        included=False
+    )
+    with django_assert_num_queries(5):
+        patient_client.get(reverse("exercises:routine"))
+    # A physio's sign-in reads their two-step device too; they have no doses to look up.
+    physio_client = signed_in(physio, verified=True)
+    with django_assert_num_queries(5):  # session, user, device, groups, exercises
+        physio_client.get(reverse("exercises:routine"))
 
 
 def test_a_physio_reading_the_library_is_not_sent_to_a_programme(physio):
     html = signed_in(physio, verified=True).get(reverse("exercises:detail", args=["glute-bridge"]))
 
     assert "<strong>Usual dose:</strong> 10 times" in html.content.decode()
-    assert "see your programme" not in html.content.decode()
+    assert "Your dose" not in html.content.decode()
 
 
 @pytest.mark.parametrize("page", ["tracking:today", "tracking:programme"])

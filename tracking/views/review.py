@@ -58,7 +58,7 @@ SORTS: dict[str, tuple[str, Callable[[Progress], Any]]] = {
     "name": ("Name", _by_name),
     "adherence": (
         "Lowest adherence first",
-        lambda row: (row.adherence_28, row.adherence_7, _by_name(row)),
+        lambda row: (row.tally_28.percent, row.tally_7.percent, _by_name(row)),
     ),
 }
 FILTERS = {"all": "All patients", "attention": "Needing attention"}

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts.http import AuthedRequest
+from exercises.doses import YOUR_DOSE
 from exercises.views import version_context
 
 from ..access import get_entry_for, get_session_for, patient_required
@@ -22,7 +23,6 @@ from ..limits import limit_logging, limit_reports
 from ..models import Comment, KeptForSafety, Session, SessionEntry, rose_too_much
 from ..safety import PHYSIO_WILL_SEE
 from .safety import check_in_needed
-from .today import YOUR_DOSE
 
 SESSION_TEMPLATE = "tracking/session.html"
 KEPT_FOR_SAFETY = (

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from accounts.http import AuthedRequest
+from exercises.doses import YOUR_DOSE
 from exercises.models import total_minutes
 from exercises.views import exercise_context
 
@@ -18,7 +19,6 @@ from ..access import patient_required
 from ..models import Comment, Programme, ProgrammeExercise, SafetyCheck, Session, SessionQuerySet
 from ..review import Plan, plan_for
 
-YOUR_DOSE = "Your dose"
 RECENT_COMMENTS = dt.timedelta(days=14)
 RECENT_READ_COMMENTS_SHOWN = 5
 
@@ -56,12 +56,17 @@ def today(request: AuthedRequest) -> HttpResponse:
     comments += mine.filter(
         read_at__isnull=False, created_at__gte=timezone.now() - RECENT_COMMENTS
     )[: max(0, RECENT_READ_COMMENTS_SHOWN - len(comments))]
+    finished_today = list(sessions.on(day).finished().with_counts())
+    # `counts` is annotated by with_counts().
+    counted_today = [s for s in finished_today if s.counts]  # type: ignore[attr-defined]
     response = render(
         request,
         "tracking/today.html",
         {
             "day": day,
-            "sessions_today": sessions.on(day).counted().with_counts(),
+            "sessions_today": counted_today,
+            # Finished, but with nothing done: not a session done, yet not "nothing".
+            "finished_today": finished_today,
             "in_progress": sessions.in_progress().with_counts().first(),
             "items": items,
             "minutes": total_minutes(items),
