@@ -97,6 +97,8 @@ def patient_pages() -> list[tuple[str, str]]:
         reverse("tracking:programme"),
         reverse("tracking:check-in"),
         reverse("tracking:check-in-result", args=[check.pk]),
+        reverse("tracking:start"),
+        reverse("tracking:programme-exercise", args=["glute-bridge"]),
         finished.get_absolute_url(),
         reverse("tracking:my-data"),
         reverse("tracking:erase"),
@@ -125,7 +127,18 @@ def patient_pages() -> list[tuple[str, str]]:
             ben_client,
             reverse("tracking:guided-step", args=[under_way.pk, entry.pk]),
         ),
+        Page(
+            "patient exercise as the session gave it",
+            ben_client,
+            reverse("tracking:entry-exercise", args=[under_way.pk, entry.pk]),
+        ),
     ]
+    # A warning sign of each kind: its advice, and the form to take a mistake back.
+    for username, sign in (("dev", "fever"), ("emma", "bladder_bowel")):
+        person = User.objects.get(username=username)
+        flagged = SafetyCheck.answer(person, [sign])
+        url = reverse("tracking:check-in-result", args=[flagged.pk])
+        pages.append(Page(f"patient check-in result, {sign}", signed_in(person), url))
     rendered = [render(page) for page in pages]  # before the session ends
     # Finished as a patient does, so the page also shows the message that says so.
     pain_went_up = ben_client.post(
