@@ -9,22 +9,12 @@ from django.utils.html import escape
 
 from config.views import TOPICS
 from tests.conftest import signed_in
+from tests.tracking.test_safety_check_in import CONTACT_WITHIN, URGENT_CODES
 from tracking.models import SafetyCheck, Session
 from tracking.safety import RED_FLAGS
 
 pytestmark = pytest.mark.django_db
 
-# Written out, not read from the list: these are the ones that need medical help now.
-# Any worsening or spreading nerve symptom is one of them, however slowly it changes.
-URGENT_CODES = {"bladder_bowel", "saddle_numbness", "weakness", "spreading"}
-# And how soon each of the others needs the physio or a doctor.
-CONTACT_WITHIN = {
-    "fever": "today or tomorrow",
-    "injury": "today or tomorrow",
-    "severe_pain": "today or tomorrow",
-    "daily_activities": "within a few days",
-    "not_improving": "within a few days",
-}
 FOOTER = "education and exercise support, not a diagnosis"
 
 
